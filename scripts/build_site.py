@@ -1,0 +1,83 @@
+"""Build the static site: vendor the pinned browser libraries, stage the in-page Python, make the models.
+
+Everything the pages load ends up under site/, so the site runs from any static file server with no
+other origin involved. Run from the repository root after `npm ci`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE = ROOT / "node_modules"
+SITE = ROOT / "site"
+
+# (source under node_modules, destination under site/vendor); only what the pages load.
+VENDOR_FILES = [
+    ("pyodide/pyodide.mjs", "pyodide/pyodide.mjs"),
+    ("pyodide/pyodide.asm.mjs", "pyodide/pyodide.asm.mjs"),
+    ("pyodide/pyodide.asm.wasm", "pyodide/pyodide.asm.wasm"),
+    ("pyodide/python_stdlib.zip", "pyodide/python_stdlib.zip"),
+    ("pyodide/pyodide-lock.json", "pyodide/pyodide-lock.json"),
+    ("@tensorflow/tfjs/dist/tf.min.js", "tfjs/tf.min.js"),
+    ("@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js", "tfjs/tf-backend-wasm.min.js"),
+    ("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm", "tfjs/tfjs-backend-wasm.wasm"),
+    ("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm", "tfjs/tfjs-backend-wasm-simd.wasm"),
+    (
+        "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm",
+        "tfjs/tfjs-backend-wasm-threaded-simd.wasm",
+    ),
+    ("@tensorflow-models/knn-classifier/dist/knn-classifier.min.js", "models/knn-classifier.min.js"),
+    ("@tensorflow-models/coco-ssd/dist/coco-ssd.min.js", "models/coco-ssd.min.js"),
+]
+# PyScript lazily imports its chunks by relative path, so the whole dist (minus source maps) ships.
+PYSCRIPT_DIST = "@pyscript/core/dist"
+
+
+def vendor() -> None:
+    out = SITE / "vendor"
+    if out.exists():
+        shutil.rmtree(out)
+    for src, dst in VENDOR_FILES:
+        target = out / dst
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(NODE / src, target)
+    shutil.copytree(NODE / PYSCRIPT_DIST, out / "pyscript", ignore=shutil.ignore_patterns("*.map"))
+
+
+def stage_python() -> None:
+    """Copy python/ to site/py/ and list its modules in the PyScript config the pages share."""
+    out = SITE / "py"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    modules = sorted(p.name for p in (ROOT / "python").glob("*.py"))
+    for name in modules:
+        shutil.copyfile(ROOT / "python" / name, out / name)
+    files = "\n".join(f'"./py/{name}" = "./{name}"' for name in modules)
+    (out / "pyscript.toml").write_text(
+        'interpreter = "./vendor/pyodide/pyodide.mjs"\n\n[files]\n' + files + "\n", encoding="utf-8"
+    )
+
+
+def build_models(args: list[str]) -> None:
+    subprocess.run([sys.executable, "-m", "convert", "site", "--out", str(SITE / "models"), *args], check=True, cwd=ROOT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-models", action="store_true", help="keep site/models as it is")
+    args, convert_args = parser.parse_known_args()
+    vendor()
+    stage_python()
+    if not args.skip_models:
+        build_models(convert_args)
+    print(f"site built in {SITE}")
+
+
+if __name__ == "__main__":
+    main()
