@@ -47,10 +47,14 @@ def vendor() -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(NODE / src, target)
     shutil.copytree(NODE / PYSCRIPT_DIST, out / "pyscript", ignore=shutil.ignore_patterns("*.map"))
+    # The loading view's total before Python runs (site/boot.js reads it).
+    runtime = sum(p.stat().st_size for p in (out / "pyodide").iterdir()) + sum(
+        (out / dst).stat().st_size for _, dst in VENDOR_FILES if dst.endswith(".js"))
+    (out / "runtime-size.js").write_text(f"window.TYB_RUNTIME_BYTES = {runtime};\n", encoding="utf-8")
 
 
 def stage_python() -> None:
-    """Copy python/ to site/py/ and list its modules in the PyScript config the pages share."""
+    """Copy python/ to site/py/ and list its modules in site/pyscript.toml, the config the pages share."""
     out = SITE / "py"
     if out.exists():
         shutil.rmtree(out)
@@ -59,7 +63,7 @@ def stage_python() -> None:
     for name in modules:
         shutil.copyfile(ROOT / "python" / name, out / name)
     files = "\n".join(f'"./py/{name}" = "./{name}"' for name in modules)
-    (out / "pyscript.toml").write_text(
+    (SITE / "pyscript.toml").write_text(
         'interpreter = "./vendor/pyodide/pyodide.mjs"\n\n[files]\n' + files + "\n", encoding="utf-8"
     )
 

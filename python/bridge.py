@@ -1,0 +1,423 @@
+"""The one module that touches the browser: DOM, TF.js, media, fetch, IndexedDB.
+
+Everything else in python/ is plain Python that receives this module (or a fake of it in CPython
+tests) and calls the functions below. Rules kept here so the rest need not know them:
+- a JS callback is a proxy made once and kept (`listen`, `_frame_proxy`), never one per frame;
+- Python values handed to JS are converted (`js_value`), never passed as borrowed PyProxies;
+- pixels stay in JS: only small typed arrays are read back (`read_floats`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import js
+from pyodide.ffi import create_proxy, to_js
+
+tf = js.tf
+_kept_proxies: list = []
+
+
+# ---------------------------------------------------------------- values and callbacks
+
+def js_value(value):
+    """Python dict/list/number -> plain JS object/array (dicts become Objects, not Maps)."""
+    return to_js(value, dict_converter=js.Object.fromEntries)
+
+
+def py_value(value):
+    """JS object/array -> Python (no-op for numbers and strings)."""
+    return value.to_py() if hasattr(value, "to_py") else value
+
+
+def keep(fn):
+    """A JS-callable proxy of `fn` that lives as long as the page."""
+    proxy = create_proxy(fn)
+    _kept_proxies.append(proxy)
+    return proxy
+
+
+def listen(target, event: str, handler) -> None:
+    target.addEventListener(event, keep(handler))
+
+
+def log(*args) -> None:
+    js.console.log(*[str(a) for a in args])
+
+
+def query_param(name: str) -> str | None:
+    return js.URLSearchParams.new(js.location.search).get(name)
+
+
+def now_ms() -> float:
+    return js.performance.now()
+
+
+# ---------------------------------------------------------------- DOM
+
+def el(element_id: str):
+    element = js.document.getElementById(element_id)
+    if element is None:
+        raise KeyError(f"no element #{element_id}")
+    return element
+
+
+def make(tag: str, class_name: str = "", text: str = ""):
+    element = js.document.createElement(tag)
+    if class_name:
+        element.className = class_name
+    if text:
+        element.textContent = text
+    return element
+
+
+def set_text(element_id: str, text: str) -> None:
+    el(element_id).textContent = text
+
+
+def set_hidden(element_id: str, hidden: bool) -> None:
+    el(element_id).hidden = hidden
+
+
+def set_data(element_id: str, key: str, value: str) -> None:
+    """data-* attributes carry state that CSS and the tests read."""
+    el(element_id).dataset[key] = value
+
+
+def page_visible() -> bool:
+    return js.document.visibilityState == "visible"
+
+
+def on_visibility_change(handler) -> None:
+    listen(js.document, "visibilitychange", lambda _event: handler(page_visible()))
+
+
+def download_text(filename: str, text: str, mime: str = "application/json") -> None:
+    blob = js.Blob.new(js_value([text]), js_value({"type": mime}))
+    url = js.URL.createObjectURL(blob)
+    link = make("a")
+    link.href = url
+    link.download = filename
+    link.click()
+    js.URL.revokeObjectURL(url)
+
+
+async def read_file_text(file) -> str:
+    return await file.text()
+
+
+def files_of(input_element) -> list:
+    return [input_element.files.item(i) for i in range(input_element.files.length)]
+
+
+# ---------------------------------------------------------------- frames
+
+_frame_waiters: list[asyncio.Future] = []
+
+
+def _resolve_frame(timestamp) -> None:
+    waiters = list(_frame_waiters)
+    _frame_waiters.clear()
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(timestamp)
+
+
+_frame_proxy = create_proxy(_resolve_frame)
+
+
+async def next_animation_frame() -> float:
+    """Wait for requestAnimationFrame; it does not fire in a hidden tab, which pauses the loop."""
+    waiter = asyncio.get_event_loop().create_future()
+    _frame_waiters.append(waiter)
+    js.requestAnimationFrame(_frame_proxy)
+    return await waiter
+
+
+# ---------------------------------------------------------------- network and storage
+
+async def fetch_bytes(url: str):
+    """Fetch `url` (same origin); returns (status, ArrayBuffer or None)."""
+    try:
+        response = await js.fetch(url, js_value({"cache": "no-cache"}))
+    except Exception:  # network error: fetch rejects
+        return 0, None
+    if not response.ok:
+        return response.status, None
+    return response.status, await response.arrayBuffer()
+
+
+def byte_length(buffer) -> int:
+    return buffer.byteLength
+
+
+def buffer_text(buffer) -> str:
+    return js.TextDecoder.new().decode(buffer)
+
+
+async def sha256_hex(buffer) -> str:
+    digest = await js.crypto.subtle.digest("SHA-256", buffer)
+    return bytes(js.Uint8Array.new(digest).to_py()).hex()
+
+
+def concat_buffers(buffers: list):
+    total = sum(b.byteLength for b in buffers)
+    out = js.Uint8Array.new(total)
+    offset = 0
+    for buffer in buffers:
+        out.set(js.Uint8Array.new(buffer), offset)
+        offset += buffer.byteLength
+    return out.buffer
+
+
+def _request_result(request) -> asyncio.Future:
+    """An IDBRequest as a Future; its two handlers are one-shot (the request dies after)."""
+    future = asyncio.get_event_loop().create_future()
+    ok, fail = create_proxy(lambda _e: None), create_proxy(lambda _e: None)
+
+    def settle(success: bool):
+        def handler(_event):
+            if not future.done():
+                if success:
+                    future.set_result(request.result)
+                else:
+                    future.set_exception(RuntimeError(str(request.error)))
+            ok.destroy()
+            fail.destroy()
+        return handler
+
+    ok = create_proxy(settle(True))
+    fail = create_proxy(settle(False))
+    request.onsuccess = ok
+    request.onerror = fail
+    return future
+
+
+_IDB_NAME, _IDB_STORE = "train-your-browser", "kv"
+
+
+async def _idb_store(mode: str):
+    opening = js.indexedDB.open(_IDB_NAME, 1)
+    upgrade = create_proxy(lambda _e: opening.result.createObjectStore(_IDB_STORE))
+    opening.onupgradeneeded = upgrade
+    try:
+        db = await _request_result(opening)
+    finally:
+        upgrade.destroy()
+    return db, db.transaction(_IDB_STORE, mode).objectStore(_IDB_STORE)
+
+
+async def idb_get(key: str):
+    db, store = await _idb_store("readonly")
+    try:
+        return py_value(await _request_result(store.get(key)))
+    finally:
+        db.close()
+
+
+async def idb_put(key: str, value) -> None:
+    db, store = await _idb_store("readwrite")
+    try:
+        await _request_result(store.put(value, key))
+    finally:
+        db.close()
+
+
+# ---------------------------------------------------------------- TF.js
+
+async def set_backend(name: str) -> bool:
+    if name == "wasm":
+        js.tf.wasm.setWasmPaths(js.URL.new("vendor/tfjs/", js.document.baseURI).href)
+    try:
+        ok = await tf.setBackend(name)
+        await tf.ready()
+    except Exception:
+        return False
+    return bool(ok) and tf.getBackend() == name
+
+
+def backend_name() -> str:
+    return tf.getBackend()
+
+
+def num_tensors() -> int:
+    return tf.memory().numTensors
+
+
+def webgl_canvas():
+    """The canvas of TF.js's WebGL context, to hear `webglcontextlost` on (TF.js only logs it)."""
+    try:
+        return tf.backend().gpgpu.gl.canvas
+    except Exception:
+        return None
+
+
+def webgl_renderer() -> str:
+    canvas = js.document.createElement("canvas")
+    gl = canvas.getContext("webgl2") or canvas.getContext("webgl")
+    if gl is None:
+        return "none"
+    info = gl.getExtension("WEBGL_debug_renderer_info")
+    return gl.getParameter(info.UNMASKED_RENDERER_WEBGL) if info else gl.getParameter(gl.RENDERER)
+
+
+async def load_graph_model(model_json: dict, weight_specs: list, weight_data):
+    artifacts = js_value({
+        "modelTopology": model_json["modelTopology"],
+        "weightSpecs": weight_specs,
+        "format": model_json.get("format", "graph-model"),
+        "generatedBy": model_json.get("generatedBy", ""),
+        "convertedBy": model_json.get("convertedBy", ""),
+    })
+    artifacts.weightData = weight_data
+    return await tf.loadGraphModel(tf.io.fromMemory(artifacts))
+
+
+def tidy(fn):
+    """Run `fn` (a kept proxy) inside tf.tidy: every intermediate tensor is freed on return."""
+    return tf.tidy(fn)
+
+
+def dispose(tensor) -> None:
+    if tensor is not None:
+        tensor.dispose()
+
+
+async def read_floats(tensor) -> list[float]:
+    """Read a (small) tensor back to Python: the one await per read."""
+    data = await tensor.data()
+    return data.to_py().tolist()
+
+
+def pixels(source):
+    """int32 [H, W, 3] tensor of a video, image, canvas or ImageBitmap."""
+    return tf.browser.fromPixels(source)
+
+
+def shape_of(value) -> list[int]:
+    return list(value.shape)
+
+
+def prepare_input(frame, size: list[int], low: float, high: float):
+    """Pixels 0..255 -> float32 [1, H, W, 3] in [low, high]; call inside tidy()."""
+    resized = tf.image.resizeBilinear(frame, js_value(size))
+    scaled = tf.add(tf.mul(tf.cast(resized, "float32"), (high - low) / 255.0), low)
+    return tf.expandDims(scaled, 0)
+
+
+def execute(model, inputs, outputs: list[str]):
+    result = model.execute(inputs, js_value(outputs))
+    return result if len(outputs) > 1 else [result]
+
+
+async def execute_async(model, inputs, outputs: list[str]):
+    result = await model.executeAsync(inputs, js_value(outputs))
+    return result if len(outputs) > 1 else [result]
+
+
+def flatten(tensor):
+    return tf.reshape(tensor, js_value([-1]))
+
+
+def tensor_from_floats(values: bytes, shape: list[int]):
+    array = js.Float32Array.new(to_js(memoryview(values)).buffer)
+    return tf.tensor(array, js_value(shape), "float32")
+
+
+def unit_rows(values: bytes, shape: list[int]):
+    """float32 matrix with unit-length rows, as knn-classifier stores its examples."""
+    matrix = tensor_from_floats(values, shape)
+    norms = tf.norm(matrix, "euclidean", 1, True)
+    unit = tf.div(matrix, norms)
+    matrix.dispose()
+    norms.dispose()
+    return unit
+
+
+async def tensor_bytes(tensor) -> bytes:
+    data = await tensor.data()
+    return bytes(js.Uint8Array.new(data.buffer, data.byteOffset, data.byteLength).to_py())
+
+
+# ---------------------------------------------------------------- KNN classifier
+
+def new_knn():
+    return js.knnClassifier.create()
+
+
+def knn_set_dataset(knn, matrices: dict) -> None:
+    dataset = js.Object.new()
+    for label, matrix in matrices.items():
+        setattr(dataset, str(label), matrix)
+    knn.setClassifierDataset(dataset)
+
+
+async def knn_predict(knn, embedding, k: int) -> tuple[int | None, dict[int, float]]:
+    result = await knn.predictClass(embedding, k)
+    confidences = {int(label): float(value) for label, value in py_value(result.confidences).items()}
+    label = result.label
+    return (int(label) if label is not None else None), confidences
+
+
+# ---------------------------------------------------------------- camera and canvas
+
+def secure_context() -> bool:
+    return bool(js.isSecureContext) and hasattr(js.navigator, "mediaDevices") and js.navigator.mediaDevices is not None
+
+
+async def open_camera(video, device_id: str | None):
+    """Start the stream into `video`; raises the DOMException's name as a RuntimeError."""
+    constraints = {"audio": False, "video": {"deviceId": {"exact": device_id}} if device_id else {"facingMode": "user"}}
+    try:
+        stream = await js.navigator.mediaDevices.getUserMedia(js_value(constraints))
+    except Exception as error:  # JsException carrying a DOMException
+        raise RuntimeError(getattr(getattr(error, "js_error", None), "name", None) or type(error).__name__) from None
+    video.srcObject = stream
+    await video.play()
+    return stream
+
+
+def stop_stream(stream) -> None:
+    if stream is not None:
+        for track in stream.getTracks():
+            track.stop()
+
+
+def on_stream_ended(stream, handler) -> None:
+    for track in stream.getVideoTracks():
+        listen(track, "ended", lambda _e: handler())
+
+
+async def video_devices() -> list[tuple[str, str]]:
+    devices = await js.navigator.mediaDevices.enumerateDevices()
+    return [(d.deviceId, d.label or f"Camera {i + 1}") for i, d in enumerate(devices) if d.kind == "videoinput"]
+
+
+def video_ready(video) -> bool:
+    return video.readyState >= 2 and video.videoWidth > 0
+
+
+def video_size(video) -> tuple[int, int]:
+    return video.videoWidth, video.videoHeight
+
+
+async def image_from_file(file):
+    """Decode an uploaded image without moving its pixels through Python."""
+    return await js.createImageBitmap(file)
+
+
+def thumbnail(source, width: int, height: int, mirror: bool):
+    canvas = make("canvas", "thumb")
+    canvas.width, canvas.height = width, height
+    ctx = canvas.getContext("2d")
+    if mirror:
+        ctx.translate(width, 0)
+        ctx.scale(-1, 1)
+    ctx.drawImage(source, 0, 0, width, height)
+    return canvas
+
+
+def canvas_context(canvas, width: int, height: int):
+    if canvas.width != width or canvas.height != height:
+        canvas.width, canvas.height = width, height
+    return canvas.getContext("2d")

@@ -1,0 +1,15 @@
+"""Text shown to the user, kept apart so it is tested without a browser."""
+
+from __future__ import annotations
+
+
+def format_bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def percent(fraction: float) -> str:
+    return f"{round(fraction * 100):d}%"

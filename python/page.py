@@ -1,0 +1,67 @@
+"""The shell both pages share: loading view, message banner, status chips and the debug panel.
+
+State is mirrored into data-* attributes on <body> so CSS and the end-to-end tests read the same
+thing a visitor sees.
+"""
+
+from __future__ import annotations
+
+from formatting import format_bytes
+
+
+class Page:
+    def __init__(self, bridge):
+        self.bridge = bridge
+        self.debug_open = False
+        bridge.listen(bridge.el("debug-toggle"), "click", lambda _e: self.toggle_debug())
+
+    def set_state(self, state: str) -> None:
+        self.bridge.set_data("page", "state", state)
+
+    def loading(self, text: str, done: int = 0, total: int = 0) -> None:
+        bar = self.bridge.el("loading-bar")
+        if total:
+            bar.max, bar.value = total, done
+            text = f"{text} {format_bytes(done)} of {format_bytes(total)}"
+        else:
+            bar.removeAttribute("value")  # indeterminate
+        self.bridge.set_text("loading-text", text)
+
+    def ready(self) -> None:
+        self.bridge.set_hidden("loading", True)
+        self.bridge.set_hidden("app", False)
+        self.set_state("ready")
+
+    def message(self, text: str, kind: str = "error") -> None:
+        self.bridge.set_text("message", text)
+        self.bridge.set_data("message", "kind", kind)
+        self.bridge.set_hidden("message", False)
+
+    def clear_message(self) -> None:
+        self.bridge.set_hidden("message", True)
+        self.bridge.set_text("message", "")
+
+    def fatal(self, text: str) -> None:
+        """Nothing on this page can run (e.g. no model): say what to do, keep the navigation."""
+        self.message(text)
+        self.bridge.set_hidden("loading", True)
+        self.set_state("error")
+
+    def status(self, backend: str, model: str, weights: str) -> None:
+        self.bridge.set_text("status-backend", f"TF.js backend: {backend}")
+        self.bridge.set_text("status-model", f"{model} · {weights} weights")
+        self.bridge.set_data("page", "backend", backend)
+        self.bridge.set_data("page", "weights", weights)
+
+    def toggle_debug(self) -> None:
+        self.debug_open = not self.debug_open
+        self.bridge.set_hidden("debug", not self.debug_open)
+
+    def debug(self, stats: dict) -> None:
+        """Cheap enough to update every frame; only written while the panel is open."""
+        self.bridge.set_data("page", "frames", str(stats["frames"]))
+        if self.debug_open:
+            self.bridge.set_text("debug-fps", f"{stats['fps']:.1f}")
+            self.bridge.set_text("debug-tensors", str(stats["tensors"]))
+            self.bridge.set_text("debug-backend", stats["backend"])
+            self.bridge.set_text("debug-frames", str(stats["frames"]))

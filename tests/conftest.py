@@ -1,0 +1,80 @@
+"""Shared fixtures: a real static HTTP server on 127.0.0.1 and Debian's Chromium with a fake camera."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "site"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+MIME = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
+        ".json": "application/json", ".toml": "text/plain", ".py": "text/plain", ".bin": "application/octet-stream"}
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME}
+    extra_headers: dict[str, str] = {}
+
+    def end_headers(self) -> None:
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def log_message(self, *args) -> None:  # keep test output readable
+        pass
+
+
+@pytest.fixture(scope="session")
+def static_server():
+    """Factory: static_server(directory, headers=None) -> base URL ending in '/'."""
+    servers = []
+
+    def start(directory: Path, headers: dict[str, str] | None = None) -> str:
+        handler = type("Handler", (_Handler,), {"extra_headers": dict(headers or {})})
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(static_server) -> str:
+    if not (SITE / "vendor").is_dir() or not (SITE / "models" / "index.json").is_file():
+        pytest.fail("site/ is not built: run `python scripts/build_site.py` (the README's test command does)")
+    return static_server(SITE)
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
+    """Factory: chromium(video=None) -> Browser from Debian's Chromium, the fake camera playing `video`.
+
+    Camera permission is granted or refused per context (context.grant_permissions), not by a flag,
+    so one browser serves both the allowed and the denied case.
+    """
+    browsers = {}
+
+    def launch(video: Path | None = None):
+        key = str(video)
+        if key not in browsers:
+            args = ["--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"]
+            if video is not None:
+                args.append(f"--use-file-for-fake-video-capture={video}")
+            browsers[key] = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        return browsers[key]
+
+    yield launch
+    for browser in browsers.values():
+        browser.close()
