@@ -1,6 +1,6 @@
 """Measure what quantisation costs: the quantised model against its float32 self on a fixed input set.
 
-Both models run with TF.js itself (node, cpu backend, via run_tfjs.js), so the numbers describe what the
+Both models run with TF.js itself (node, wasm backend or else cpu, via run_tfjs.js), so the numbers describe what the
 page computes. The fixed inputs are smooth pseudo-random images from a seeded generator (no data set
 needed). Reported: top-1 agreement (classification: argmax of the logits; ssd: class of the best-scoring
 box; centernet: class of the top detection) and the max abs difference of every output.
@@ -21,17 +21,15 @@ from convert.output import ModelMeta
 from convert.sources import Context
 from convert.tfjs import GraphModel, encode
 
-DEFAULT_INPUTS = {"classification": 32, "ssd": 8, "centernet": 4}
+DEFAULT_INPUTS = {"classification": 100, "ssd": 16, "centernet": 16}
 RUNNER = Path(__file__).resolve().parent / "run_tfjs.js"
 
 
 def fixed_inputs(meta: ModelMeta, count: int, seed: int = 0) -> np.ndarray:
     """`count` smooth images of the model's input shape (batch 1 each), mapped into its pixel range."""
-    shape = [1 if (d is None or d < 0) else d for d in meta.input["shape"]]
-    if len(shape) != 4:
+    shape = list(meta.input["shape"])
+    if len(shape) != 4 or min(shape[1:]) < 1:
         raise ConvertError(f"{meta.name}: cannot make test images for input shape {meta.input['shape']}")
-    if shape[1] == 1 or shape[2] == 1:  # unknown spatial size (e.g. [1,-1,-1,3]): use the eval size
-        shape[1], shape[2] = meta.input.get("eval_size", [300, 300])
     _, h, w, c = shape
     rng = np.random.default_rng(seed)
     coarse = rng.uniform(0, 255, size=(count, 8, 8, c))
@@ -65,8 +63,9 @@ def run_tfjs(model_dirs: list[Path], inputs: np.ndarray, input_dtype: str, outpu
     with tempfile.TemporaryDirectory(prefix="tyb-eval-") as tmp:
         tmp = Path(tmp)
         (tmp / "inputs.bin").write_bytes(inputs.astype("<i4" if input_dtype == "int32" else "<f4").tobytes())
+        wasm = ctx.modules_dir() / "@tensorflow" / "tfjs-backend-wasm"
         job = {
-            "tfjs": str(tfjs), "models": [str(d) for d in model_dirs], "outputs": outputs, "out_dir": str(tmp),
+            "tfjs": str(tfjs), "wasm": str(wasm) if wasm.is_dir() else None, "models": [str(d) for d in model_dirs], "outputs": outputs, "out_dir": str(tmp),
             "async": use_async,
             "input": {"path": str(tmp / "inputs.bin"), "shape": [1, *inputs.shape[1:]], "dtype": input_dtype,
                       "count": int(inputs.shape[0])},

@@ -1,4 +1,5 @@
-// Run TF.js graph models on fixed inputs in node (cpu backend: the same kernels the page falls back to).
+// Run TF.js graph models on fixed inputs in node: the wasm backend (the page's wasm kernels; ~30x faster
+// than the pure-JS cpu backend), or cpu when @tensorflow/tfjs-backend-wasm is not installed.
 // Reads a JSON job on stdin: {tfjs, models: [dir], input: {path, shape, dtype, count}, outputs: [node], out_dir}
 // Writes <out_dir>/<model index>.<output index>.bin (float32, all inputs concatenated) and prints shapes as JSON.
 'use strict';
@@ -8,7 +9,14 @@ const path = require('path');
 async function main() {
   const job = JSON.parse(fs.readFileSync(0, 'utf8'));
   const tf = require(job.tfjs);
-  await tf.setBackend('cpu');
+  let backend = 'cpu';
+  if (job.wasm) {
+    try {
+      require(job.wasm);
+      if (await tf.setBackend('wasm')) backend = 'wasm';
+    } catch (err) { backend = 'cpu'; }
+  }
+  await tf.setBackend(backend);
   await tf.ready();
   const raw = fs.readFileSync(job.input.path);
   const per = job.input.shape.reduce((a, b) => a * b, 1);

@@ -274,7 +274,7 @@ def load(name: str, ctx: Context, arg: str) -> Loaded:
     else:
         _require(model, name, SSD_SCORES)
         _require(model, name, SSD_BOXES)
-        inp.update(shape=[1, -1, -1, 3], range=[0, 255], eval_size=[300, 300])
+        inp.update(shape=[1, 300, 300, 3], range=[0, 255])  # any size works; the page feeds 300x300
         meta = ModelMeta(
             name="coco-ssd", title="SSDLite MobileNet v2 (COCO)",
             architecture="SSDLite, MobileNet v2 backbone, 300x300 internal resize, 1917 anchors, 90 COCO ids",
