@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where the weights come from")
         p.add_argument("--out", type=Path, required=True, help=f"model directory to (re)write, e.g. site/models/{name}")
         _common(p)
+        g = p.add_argument_group("for a PATH source")
+        g.add_argument("--output", action="append", default=[], metavar="ROLE=NODE",
+                       help="node name of an output role (embedding, logits, scores, boxes, detections)")
+        g.add_argument("--input-range", metavar="LO,HI", help="what pixel values 0..255 map to linearly, e.g. -1,1")
+        g.add_argument("--labels", type=Path, help="labels file: JSON list or one label per line")
+        g.add_argument("--title", help="title shown in the page")
+        g.add_argument("--embedding-size", type=int, help="length of the embedding output")
     return parser
 
 
@@ -84,6 +91,20 @@ def make_context(args) -> Context:
         ctx.timeout = args.timeout
     ctx.mirror = args.mirror
     ctx.eval_inputs = args.eval_inputs
+    for item in getattr(args, "output", []):
+        role, sep, node = item.partition("=")
+        if not sep or not role or not node:
+            raise ConvertError(f"--output {item!r}: expected ROLE=NODE")
+        ctx.outputs_override[role] = node
+    if getattr(args, "input_range", None):
+        try:
+            lo, hi = (float(v) for v in args.input_range.split(","))
+        except ValueError:
+            raise ConvertError(f"--input-range {args.input_range!r}: expected LO,HI") from None
+        ctx.input_range = [int(v) if v.is_integer() else v for v in (lo, hi)]
+    ctx.labels_file = getattr(args, "labels", None)
+    ctx.title = getattr(args, "title", None)
+    ctx.embedding_size = getattr(args, "embedding_size", None)
     return ctx
 
 
@@ -174,8 +195,8 @@ def cmd_site(args, ctx: Context) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    ctx = make_context(args)
     try:
+        ctx = make_context(args)
         if args.command == "site":
             return cmd_site(args, ctx)
         convert_one(args.command, args.source, args.out, args.quantize, ctx)

@@ -103,7 +103,7 @@ def decode_group(group: dict, buffer: bytes) -> list[Weight]:
         else:  # affine uint8/uint16, dequantised the way TF.js does it (float32 arithmetic)
             values = raw.astype(np.float32) * np.float32(q["scale"]) + np.float32(q["min"])
             data = np.round(values).astype(np.int32) if original == "int32" else values
-        out.append(Weight(spec["name"], np.ascontiguousarray(data.reshape(spec["shape"])), q))
+        out.append(Weight(spec["name"], data.reshape(tuple(spec["shape"])).copy(order="C"), q))
     return out
 
 

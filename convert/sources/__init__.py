@@ -49,6 +49,12 @@ class Context:
     eval_inputs: int | None = None
     seed: int = 0
     log: object = None
+    # path source only
+    outputs_override: dict = field(default_factory=dict)
+    input_range: list | None = None
+    labels_file: Path | None = None
+    title: str | None = None
+    embedding_size: int | None = None
 
     def say(self, msg: str) -> None:
         (self.log or (lambda m: print(m, file=sys.stderr)))(msg)

@@ -96,6 +96,9 @@ def _ssd_module(seed: int):
             dest.append(layers.Reshape((-1, width))(h))
     model = keras.Model(inp, [layers.Concatenate(axis=1)(classes), layers.Concatenate(axis=1)(boxes)])
     reinit_weights(model, seed)
+    for layer in model.layers:  # small head init (as SSD training starts): untrained scores stay off 0 and 1
+        if layer.name.startswith("head") and not layer.name.endswith("_dw"):
+            layer.kernel.assign(layer.kernel * 0.1)
     anchors = tf.constant(ssd_anchors())
 
     class Serve(tf.Module):
@@ -135,7 +138,11 @@ def build(name: str, seed: int):
 
 def load(name: str, ctx: Context, arg: str) -> Loaded:
     graph, inputs, outputs, _ = build(name, ctx.seed)
-    source = {"kind": "offline", "seed": ctx.seed}
+    return describe(name, graph, inputs, outputs, ctx.seed)
+
+
+def describe(name: str, graph, inputs: dict, outputs: dict, seed: int) -> Loaded:
+    source = {"kind": "offline", "seed": seed}
     if name == "mobilenet":
         source["builder"] = "tf_keras.applications.MobileNet(weights=None), He-normal weights from numpy seed"
         meta = ModelMeta(
