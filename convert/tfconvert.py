@@ -73,7 +73,22 @@ def saved_model_to_graph(saved_model_dir: Path, signature: str = "serving_defaul
     inputs = {k: v["name"].split(":")[0] for k, v in sig.get("inputs", {}).items()}
     outputs = {k: v["name"].split(":")[0] for k, v in sig.get("outputs", {}).items()}
     graph.model_json.pop("generatedBy", None)  # carries the TF version: not part of the model
+    strip_internal_attrs(graph)
     return graph, inputs, outputs
+
+
+def strip_internal_attrs(graph: GraphModel) -> None:
+    """Drop TF-internal node attributes ("_input_shapes", "_class", ...): TF.js ignores them, and grappler
+    fills them differently from one run to the next in one process, which would break byte-identical output.
+    Attributes are also put in sorted order."""
+    topo = graph.model_json.get("modelTopology", {})
+    nodes = list(topo.get("node", []))
+    for fn in topo.get("library", {}).get("function", []):
+        nodes.extend(fn.get("nodeDef", []))
+    for node in nodes:
+        attrs = node.get("attr")
+        if attrs:  # also sorted: grappler's attribute order varies too
+            node["attr"] = {k: attrs[k] for k in sorted(attrs) if not k.startswith("_")}
 
 
 def export_module(module, concrete_fn, out_dir: Path) -> None:
