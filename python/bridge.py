@@ -15,6 +15,7 @@ import js
 from pyodide.ffi import create_proxy, to_js
 
 tf = js.tf
+document = js.document
 _kept_proxies: list = []
 
 
@@ -81,7 +82,7 @@ def set_hidden(element_id: str, hidden: bool) -> None:
 
 def set_data(element_id: str, key: str, value: str) -> None:
     """data-* attributes carry state that CSS and the tests read."""
-    el(element_id).dataset[key] = value
+    setattr(el(element_id).dataset, key, value)
 
 
 def page_visible() -> bool:

@@ -13,3 +13,11 @@ def format_bytes(n: int) -> str:
 
 def percent(fraction: float) -> str:
     return f"{round(fraction * 100):d}%"
+
+
+def prediction_rows(names: list[str], index: int | None, confidences: list[float]):
+    """Headline and one (name, fraction, "NN%", is_top) row per class for the confidence bars."""
+    if index is None:
+        return "add examples to start", [(n, 0.0, "0%", False) for n in names]
+    rows = [(n, c, percent(c), i == index) for i, (n, c) in enumerate(zip(names, confidences))]
+    return f"{names[index]} ({percent(confidences[index])})", rows

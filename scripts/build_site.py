@@ -23,8 +23,8 @@ VENDOR_FILES = [
     ("pyodide/pyodide.asm.wasm", "pyodide/pyodide.asm.wasm"),
     ("pyodide/python_stdlib.zip", "pyodide/python_stdlib.zip"),
     ("pyodide/pyodide-lock.json", "pyodide/pyodide-lock.json"),
-    ("@tensorflow/tfjs/dist/tf.min.js", "tfjs/tf.min.js"),
-    ("@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js", "tfjs/tf-backend-wasm.min.js"),
+    ("@tensorflow/tfjs/dist/tf.es2017.min.js", "tfjs/tf.min.js"),
+    ("@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.es2017.min.js", "tfjs/tf-backend-wasm.min.js"),
     ("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm", "tfjs/tfjs-backend-wasm.wasm"),
     ("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm", "tfjs/tfjs-backend-wasm-simd.wasm"),
     (

@@ -1,0 +1,352 @@
+"""The Teach page: webcam -> embedding -> KNN, classes taught with buttons or image files.
+
+Plain Python over `bridge`; the per-frame work is `step`: one tidy'd embedding, one awaited KNN
+prediction, a handful of DOM writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import backend
+import dataset as dataset_format
+from camera import Camera, message_for
+from class_list import ClassList, ClassListError
+from embedder import Embedder
+from formatting import prediction_rows
+from frame_loop import FrameLoop
+from knn_trainer import KnnTrainer
+from model_files import ModelError, ModelFiles, available_models
+
+THUMB_W, THUMB_H = 64, 48
+THUMBS_SHOWN = 24
+SAVE_DELAY_S = 0.5
+DATASET_FILE = "train-your-browser-dataset.json"
+
+
+def choose_embedding_model(models: list[dict], requested: str | None) -> str:
+    """`?model=` if it is built; else a pretrained MobileNet; else CenterNet's real backbone."""
+    names = {m["name"]: m for m in models}
+    if requested in names:
+        return requested
+    mobilenet = names.get("mobilenet")
+    if mobilenet and mobilenet.get("weights") == "pretrained":
+        return "mobilenet"
+    for name in ("centernet", "mobilenet"):
+        if name in names:
+            return name
+    raise ModelError("No embedding model is built (mobilenet or centernet). Run `python scripts/build_site.py`.")
+
+
+class TeachApp:
+    def __init__(self, bridge, page):
+        self.b = bridge
+        self.page = page
+        self.classes = ClassList()
+        self.video = bridge.el("video")
+        self.camera = Camera(bridge, self.video, on_ended=self._camera_ended)
+        self.mirror = True
+        self.recording: int | None = None   # class whose button is held
+        self.once: int | None = None        # a click: one example on the next frame
+        self.thumbs: dict[int, list] = {}   # id(ClassData) -> thumbnail canvases
+        self.embedder: Embedder | None = None
+        self.trainer: KnnTrainer | None = None
+        self.loop = FrameLoop(bridge, self.step, on_stats=page.debug, on_error=self._frame_error)
+        self._save_task = None
+        self._bar_fills: list = []
+
+    # ------------------------------------------------------------ start-up
+
+    async def start(self) -> None:
+        self.page.set_state("starting")
+        self.page.loading("Starting TF.js…")
+        backend_name = await backend.choose(self.b, self.b.query_param("backend"))
+        models = await available_models(self.b, "models")
+        name = choose_embedding_model(models, self.b.query_param("model"))
+        files = ModelFiles(self.b, f"models/{name}", progress=lambda d, t: self.page.loading("Loading the model…", d, t))
+        manifest = await files.manifest()
+        model, _labels = await files.load(manifest)
+        self.embedder = Embedder(self.b, model, manifest)
+        self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
+        self.page.loading("Warming up the model (the first run compiles shaders)…")
+        self._warm_up()
+        await self._restore()
+        self._wire()
+        self.render_classes()
+        self.b.set_text("embedding-name", f"embeddings: {manifest.title}")
+        self.page.status(backend_name, manifest.title, manifest.weights)
+        self.page.ready()
+        await self.start_camera()
+        asyncio.ensure_future(self.loop.run())
+
+    def _warm_up(self) -> None:
+        blank = self.b.make("canvas")
+        blank.width, blank.height = THUMB_W, THUMB_H
+        self.b.dispose(self.embedder.embed(blank))
+
+    async def _restore(self) -> None:
+        text = await self.b.idb_get(self._store_key())
+        if not text:
+            return
+        try:
+            self.trainer.load(dataset_format.loads(text, self.trainer.model_name, self.trainer.size))
+        except dataset_format.DatasetError as error:
+            self.page.message(f"The dataset saved in this browser could not be restored: {error}")
+
+    def _store_key(self) -> str:
+        return f"dataset:{self.trainer.model_name}"
+
+    # ------------------------------------------------------------ camera
+
+    async def start_camera(self, device_id: str | None = None) -> None:
+        error = await self.camera.start(device_id)
+        self.b.set_hidden("video-empty", error is None)
+        if error:
+            self.page.message(error)
+            return
+        self.page.clear_message()
+        devices = await self.camera.devices()
+        select = self.b.el("camera-select")
+        select.innerHTML = ""
+        for device_id_, label in devices:
+            option = self.b.make("option", text=label)
+            option.value = device_id_
+            select.appendChild(option)
+        self.b.set_hidden("camera-select", len(devices) < 2)
+
+    def _camera_ended(self) -> None:
+        self.b.set_hidden("video-empty", False)
+        self.page.message(message_for("ended"))
+
+    # ------------------------------------------------------------ the frame
+
+    async def step(self) -> bool:
+        if not self.camera.ready():
+            return False
+        embedding = self.embedder.embed(self.video)
+        try:
+            target = self.recording if self.recording is not None else self.once
+            if target is not None:
+                self.once = None
+                await self._add(target, embedding, self.video)
+            await self._predict(embedding)
+        finally:
+            self.b.dispose(embedding)
+        return True
+
+    async def _add(self, index: int, embedding, source) -> None:
+        await self.trainer.add_example(index, embedding)
+        self._add_thumb(index, self.b.thumbnail(source, THUMB_W, THUMB_H, self.mirror and source is self.video))
+        self._update_counts()
+        self._schedule_save()
+
+    async def _predict(self, embedding) -> None:
+        prediction = await self.trainer.predict(embedding)
+        headline, rows = prediction_rows(self.classes.names(), prediction.index, prediction.confidences)
+        self.b.set_text("predicted", headline)
+        self.b.set_data("prediction", "label", "" if prediction.index is None else self.classes.names()[prediction.index])
+        for fill, (_name, fraction, text, top) in zip(self._bar_fills, rows):
+            fill.style.width = f"{fraction * 100:.0f}%"
+            fill.parentElement.nextElementSibling.textContent = text
+            fill.parentElement.parentElement.dataset.top = "true" if top else "false"
+
+    def _frame_error(self, error) -> None:
+        self.page.message(f"A frame failed: {error}")
+
+    # ------------------------------------------------------------ UI
+
+    def _wire(self) -> None:
+        b = self.b
+        b.listen(b.el("camera-start"), "click", lambda _e: asyncio.ensure_future(self.start_camera()))
+        b.listen(b.el("camera-select"), "change",
+                 lambda e: asyncio.ensure_future(self.start_camera(e.target.value)))
+        b.listen(b.el("mirror"), "change", lambda e: self._set_mirror(bool(e.target.checked)))
+        b.listen(b.el("k"), "input", lambda e: self._set_k(int(e.target.value)))
+        b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
+        b.listen(b.el("dataset-save"), "click", lambda _e: self.save_file())
+        b.listen(b.el("dataset-load"), "change", lambda e: asyncio.ensure_future(self.load_file(e.target)))
+        b.listen(b.el("classify-file"), "change", lambda e: asyncio.ensure_future(self.classify_files(e.target)))
+        # One delegated listener per event for every class card, so re-rendering makes no proxies.
+        class_list = b.el("class-list")
+        b.listen(class_list, "pointerdown", self._on_pointerdown)
+        b.listen(class_list, "click", self._on_click)
+        b.listen(class_list, "change", self._on_change)
+        for event in ("pointerup", "pointercancel"):
+            b.listen(b.document, event, lambda _e: self._stop_recording())
+
+    def _set_mirror(self, on: bool) -> None:
+        self.mirror = on
+        self.b.set_data("video-wrap", "mirror", "true" if on else "false")
+
+    def _set_k(self, k: int) -> None:
+        self.trainer.k = k
+        self.b.set_text("k-value", str(k))
+
+    @staticmethod
+    def _target(event) -> tuple[str | None, int | None]:
+        target = event.target.closest("[data-action]")
+        if target is None:
+            return None, None
+        return target.dataset.action, int(target.dataset.index)
+
+    def _on_pointerdown(self, event) -> None:
+        action, index = self._target(event)
+        if action == "record":
+            self.recording = self.once = index
+            self.b.set_data(f"record-{index}", "recording", "true")
+
+    def _stop_recording(self) -> None:
+        if self.recording is not None:
+            self.b.set_data(f"record-{self.recording}", "recording", "false")
+        self.recording = None
+
+    def _on_click(self, event) -> None:
+        action, index = self._target(event)
+        if action == "record" and event.detail == 0:  # keyboard activation: no pointer events
+            self.once = index
+        elif action == "clear":
+            self._structural(lambda: self.classes.clear(index))
+        elif action == "remove":
+            self._structural(lambda: self.classes.remove(index))
+
+    def _on_change(self, event) -> None:
+        action, index = self._target(event)
+        if action == "rename":
+            self._structural(lambda: self.classes.rename(index, event.target.value), rebuild=False)
+        elif action == "upload":
+            asyncio.ensure_future(self.add_files(index, event.target))
+
+    def _structural(self, change, rebuild: bool = True) -> None:
+        """A change to the set of classes: rebuild the KNN (dense ids) and the cards."""
+        try:
+            change()
+        except ClassListError as error:
+            self.page.message(str(error))
+        else:
+            self.page.clear_message()
+            self.recording = self.once = None
+            if rebuild:
+                self.trainer.rebuild()
+            self._schedule_save()
+        self.render_classes()
+
+    def render_classes(self) -> None:
+        b = self.b
+        live = {id(c) for c in self.classes.classes}
+        self.thumbs = {key: canvases for key, canvases in self.thumbs.items() if key in live}
+        class_list, bars = b.el("class-list"), b.el("bars")
+        class_list.innerHTML = ""
+        bars.innerHTML = ""
+        self._bar_fills = []
+        for index, data in enumerate(self.classes.classes):
+            class_list.appendChild(self._card(index, data))
+            bars.appendChild(self._bar(data.name))
+        self._update_counts()
+
+    def _card(self, index: int, data):
+        b = self.b
+        card = b.make("div", "class-card")
+        card.dataset.index = str(index)
+        card.innerHTML = (
+            '<header><input class="name" data-action="rename" aria-label="Class name">'
+            '<span class="count"></span></header>'
+            '<div class="actions"><button type="button" class="primary record" data-action="record">Add example</button>'
+            '<label class="button">Add images <input type="file" accept="image/*" multiple hidden data-action="upload"></label>'
+            '<button type="button" data-action="clear">Clear</button>'
+            '<button type="button" class="danger" data-action="remove">Remove</button></div>'
+            '<div class="thumbs"></div>')
+        for element in card.querySelectorAll("[data-action]"):
+            element.dataset.index = str(index)
+        card.querySelector("input.name").value = data.name
+        record = card.querySelector("button.record")
+        record.id = f"record-{index}"
+        record.textContent = f"Add example to {data.name}"
+        strip = card.querySelector(".thumbs")
+        for canvas in self.thumbs.get(id(data), []):
+            strip.appendChild(canvas)
+        return card
+
+    def _bar(self, name: str):
+        row = self.b.make("div", "bar-row")
+        row.innerHTML = '<span class="label"></span><span class="track"><span class="fill"></span></span><span class="value">0%</span>'
+        row.querySelector(".label").textContent = name
+        self._bar_fills.append(row.querySelector(".fill"))
+        return row
+
+    def _add_thumb(self, index: int, canvas) -> None:
+        canvases = self.thumbs.setdefault(id(self.classes.classes[index]), [])
+        canvases.append(canvas)
+        strip = self.b.el("class-list").children.item(index).querySelector(".thumbs")
+        strip.appendChild(canvas)
+        if len(canvases) > THUMBS_SHOWN:
+            canvases.pop(0).remove()
+
+    def _update_counts(self) -> None:
+        cards = self.b.el("class-list").children
+        for index, count in enumerate(self.classes.counts()):
+            label = cards.item(index).querySelector(".count")
+            label.textContent = f"{count} example{'s' if count != 1 else ''}"
+            label.dataset.count = str(count)
+
+    # ------------------------------------------------------------ files
+
+    async def _embed_files(self, input_element, use) -> None:
+        """Decode each chosen image, embed it and hand the embedding to `use`; bad files are named."""
+        bad = []
+        for file in self.b.files_of(input_element):
+            try:
+                bitmap = await self.b.image_from_file(file)
+            except Exception:
+                bad.append(file.name)
+                continue
+            embedding = self.embedder.embed(bitmap)
+            try:
+                await use(file.name, bitmap, embedding)
+            finally:
+                self.b.dispose(embedding)
+                bitmap.close()
+        input_element.value = ""
+        if bad:
+            self.page.message(f"Not an image this browser can read: {', '.join(bad)}. The other files were used.")
+
+    async def add_files(self, index: int, input_element) -> None:
+        async def use(_name, bitmap, embedding):
+            await self._add(index, embedding, bitmap)
+        await self._embed_files(input_element, use)
+
+    async def classify_files(self, input_element) -> None:
+        async def use(name, _bitmap, embedding):
+            await self._predict(embedding)
+            self.b.set_data("prediction", "source", name)
+        await self._embed_files(input_element, use)
+
+    def save_file(self) -> None:
+        self.b.download_text(DATASET_FILE, dataset_format.dumps(self.trainer.dataset()))
+
+    async def load_file(self, input_element) -> None:
+        files = self.b.files_of(input_element)
+        input_element.value = ""
+        if not files:
+            return
+        try:
+            loaded = dataset_format.loads(await self.b.read_file_text(files[0]), self.trainer.model_name, self.trainer.size)
+        except dataset_format.DatasetError as error:
+            self.page.message(f"{files[0].name}: {error} Your current dataset is unchanged.")
+            return
+        self.trainer.load(loaded)
+        self.thumbs = {}
+        self.render_classes()
+        self._schedule_save()
+        self.page.message(f"Loaded {loaded.total_examples()} examples in {len(loaded.classes)} classes from "
+                          f"{files[0].name}.", kind="info")
+
+    def _schedule_save(self) -> None:
+        """Keep the dataset in IndexedDB; bursts (a held button) are written once."""
+        if self._save_task is not None and not self._save_task.done():
+            self._save_task.cancel()
+        self._save_task = asyncio.ensure_future(self._save_later())
+
+    async def _save_later(self) -> None:
+        await asyncio.sleep(SAVE_DELAY_S)
+        await self.b.idb_put(self._store_key(), dataset_format.dumps(self.trainer.dataset()))
+        self.b.set_data("page", "saved", str(self.trainer.dataset().total_examples()))
