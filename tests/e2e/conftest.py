@@ -1,0 +1,97 @@
+"""End-to-end helpers: open a page of the built site in Chromium and read its state as a visitor would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from skimage import data as photos
+
+from support.y4m import fit, write_y4m
+
+BOOT_TIMEOUT_MS = 180_000
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass
+class OpenedPage:
+    page: object
+    base: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def off_origin(self) -> list[str]:
+        """Requests to any other origin (data:/blob: URLs never leave the page)."""
+        origin = _origin(self.base)
+        return [u for u in self.requests if not u.startswith(("data:", "blob:")) and _origin(u) != origin]
+
+    def wait_state(self, *states: str, timeout: int = BOOT_TIMEOUT_MS) -> str:
+        selector = ", ".join(f"body[data-state={s}]" for s in states)
+        self.page.wait_for_selector(selector, state="attached", timeout=timeout)
+        return self.page.get_attribute("body", "data-state")
+
+    def wait_ready(self) -> None:
+        state = self.wait_state("ready", "error")
+        assert state == "ready", f"page failed to start: {self.page.text_content('#message')}"
+
+    def frames(self) -> int:
+        return int(self.page.get_attribute("body", "data-frames") or 0)
+
+    def wait_frames(self, count: int, timeout: int = 120_000) -> int:
+        """Wait until `count` more frames have been processed; returns the new total."""
+        target = self.frames() + count
+        self.page.wait_for_function(f"Number(document.body.dataset.frames || 0) >= {target}", timeout=timeout)
+        return self.frames()
+
+    def num_tensors(self) -> int:
+        return self.page.evaluate("tf.memory().numTensors")
+
+    def backend(self) -> str:
+        return self.page.evaluate("tf.getBackend()")
+
+    def message(self) -> str:
+        return "" if self.page.is_hidden("#message") else self.page.text_content("#message")
+
+
+@pytest.fixture
+def open_page(chromium, site_url):
+    """open_page(path, video=None, camera=True, base=site_url) -> OpenedPage, closed after the test."""
+    contexts = []
+
+    def open_(path: str = "", video=None, camera: bool = True, base: str | None = None,
+              bypass_csp: bool = True) -> OpenedPage:
+        base = base or site_url
+        context = chromium(video).new_context(
+            permissions=["camera"] if camera else [], bypass_csp=bypass_csp, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        opened = OpenedPage(page, base)
+        context.on("request", lambda request: opened.requests.append(request.url))
+        page.on("pageerror", lambda error: opened.errors.append(str(error)))
+        page.goto(base + path)
+        return opened
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def photo_video(tmp_path_factory, name: str, image: np.ndarray) -> str:
+    path = tmp_path_factory.mktemp("videos") / f"{name}.y4m"
+    return str(write_y4m(path, [fit(image, 320, 240)], fps=10, repeat=5))
+
+
+@pytest.fixture(scope="session")
+def astronaut_video(tmp_path_factory) -> str:
+    return photo_video(tmp_path_factory, "astronaut", photos.astronaut())
+
+
+@pytest.fixture(scope="session")
+def motorcycle_video(tmp_path_factory) -> str:
+    return photo_video(tmp_path_factory, "motorcycle", photos.stereo_motorcycle()[0])
