@@ -38,6 +38,13 @@ def keep(fn):
     return proxy
 
 
+def release(proxy) -> None:
+    """Destroy a kept proxy whose owner is gone (e.g. a detector the visitor switched away from)."""
+    if proxy in _kept_proxies:
+        _kept_proxies.remove(proxy)
+        proxy.destroy()
+
+
 def listen(target, event: str, handler) -> None:
     target.addEventListener(event, keep(handler))
 
@@ -299,9 +306,14 @@ def shape_of(value) -> list[int]:
     return list(value.shape)
 
 
-def prepare_input(frame, size: list[int], low: float, high: float):
-    """Pixels 0..255 -> float32 [1, H, W, 3] in [low, high]; call inside tidy()."""
+def prepare_input(frame, size: list[int], low: float, high: float, dtype: str = "float32"):
+    """Pixels 0..255 -> float32 [1, H, W, 3] in [low, high]; call inside tidy().
+
+    dtype "int32" (e.g. SSD's image_tensor) keeps the resized pixels as they are.
+    """
     resized = tf.image.resizeBilinear(frame, js_value(size))
+    if dtype == "int32":
+        return tf.expandDims(tf.cast(resized, "int32"), 0)
     scaled = tf.add(tf.mul(tf.cast(resized, "float32"), (high - low) / 255.0), low)
     return tf.expandDims(scaled, 0)
 
@@ -314,6 +326,22 @@ def execute(model, inputs, outputs: list[str]):
 async def execute_async(model, inputs, outputs: list[str]):
     result = await model.executeAsync(inputs, js_value(outputs))
     return result if len(outputs) > 1 else [result]
+
+
+def dispose_all(tensors) -> None:
+    for tensor in tensors:
+        tensor.dispose()
+
+
+def best_class_per_box(scores, boxes, k: int):
+    """scores [1, N, C] and boxes [1, N, 1, 4] -> [min(k, N), 6] rows: the box's 4 values as given,
+    its best class score, that class's index; the k boxes with the highest such score. Inside tidy()."""
+    per_box = tf.reshape(scores, js_value([scores.shape[1], scores.shape[2]]))
+    best = tf.max(per_box, 1)
+    top = tf.topk(best, min(k, best.shape[0]))
+    classes = tf.cast(tf.gather(tf.argMax(per_box, 1), top.indices), "float32")
+    picked = tf.gather(tf.reshape(boxes, js_value([-1, 4])), top.indices)
+    return tf.concat(js_value([picked, tf.expandDims(top.values, 1), tf.expandDims(classes, 1)]), 1)
 
 
 def flatten(tensor):
@@ -422,3 +450,46 @@ def canvas_context(canvas, width: int, height: int):
     if canvas.width != width or canvas.height != height:
         canvas.width, canvas.height = width, height
     return canvas.getContext("2d")
+
+
+def source_size(source) -> tuple[int, int]:
+    """Pixel size of a video (its stream), image bitmap or canvas."""
+    if hasattr(source, "videoWidth"):
+        return video_size(source)
+    return source.width, source.height
+
+
+def show_image(canvas, source) -> None:
+    """Draw an image at its own size into `canvas` (CSS scales it like the video)."""
+    canvas_context(canvas, source.width, source.height).drawImage(source, 0, 0)
+
+
+def element_size(element) -> tuple[float, float]:
+    """CSS pixel size of the box an element is laid out in."""
+    rect = element.getBoundingClientRect()
+    return rect.width, rect.height
+
+
+def on_resize(element, handler) -> None:
+    """`handler()` whenever the element's laid-out size changes (window resize, layout change)."""
+    js.ResizeObserver.new(keep(lambda _entries, _observer: handler())).observe(element)
+
+
+def draw_boxes(canvas, size: tuple[float, float], boxes: list, style: dict) -> None:
+    """Clear `canvas`, sized to `size` CSS px at the screen's pixel density, and draw each
+    (x, y, w, h, text) box in CSS px with its text on a filled tab above (inside when at the top)."""
+    ratio = js.window.devicePixelRatio or 1
+    ctx = canvas_context(canvas, round(size[0] * ratio), round(size[1] * ratio))
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
+    ctx.clearRect(0, 0, size[0], size[1])
+    ctx.lineWidth = style["line_width"]
+    ctx.font = style["font"]
+    ctx.textBaseline = "top"
+    for x, y, w, h, text in boxes:
+        ctx.strokeStyle = ctx.fillStyle = style["color"]
+        ctx.strokeRect(x, y, w, h)
+        tab_h = style["tab_height"]
+        tab_y = y - tab_h if y >= tab_h else y
+        ctx.fillRect(x, tab_y, ctx.measureText(text).width + 8, tab_h)
+        ctx.fillStyle = style["text_color"]
+        ctx.fillText(text, x + 4, tab_y + 3)

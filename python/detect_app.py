@@ -1,0 +1,329 @@
+"""The Detect page: webcam (or an image file) -> COCO detector -> labelled boxes over the picture.
+
+Plain Python over `bridge`. A frame is one `Detector.detect` (one tidy, one await) and one `render`:
+post-processing in `detections`, a canvas redraw and one list update. The detector's last answer is
+kept, so moving a control or resizing the window redraws at once without running the model again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+from dataclasses import replace
+
+import backend
+from camera import Camera
+from detections import Placed, class_names, filter_summary, place, select
+from detector import Detector, load_detector
+from frame_loop import FrameLoop
+from model_files import ModelError, available_models
+
+CAMERA_BUTTON = "“Enable webcam”"
+CAMERA_ENDED = f"The camera stopped (unplugged or turned off). Press {CAMERA_BUTTON} to use it again, or use an image file."
+BOX_STYLE = {"color": "#00e676", "text_color": "#0b1a10", "line_width": 3, "font": "600 14px system-ui, sans-serif",
+             "tab_height": 20}
+WARM_UP_SIZE = (64, 48)
+
+
+def name_camera_button(message: str) -> str:
+    """camera.py's explanations say “Start camera”, the Teach page's button; this page's says “Enable webcam”."""
+    return message.replace("“Start camera”", CAMERA_BUTTON)
+
+
+def detector_order(models: list[dict], requested: str | None) -> list[str]:
+    """Detection models to try, best first: `?detector=`, a pretrained COCO-SSD, CenterNet, the rest."""
+    names = [m["name"] for m in models if m.get("task") == "detection"]
+    weights = {m["name"]: m.get("weights") for m in models}
+
+    def rank(name: str) -> int:
+        if name == requested:
+            return 0
+        if name == "coco-ssd" and weights[name] == "pretrained":
+            return 1
+        return 2 if name == "centernet" else 3
+
+    return sorted(names, key=rank)
+
+
+def list_html(placed: list[Placed]) -> str:
+    """One <li> per drawn box; its data-* attributes carry what was drawn, in CSS px of the overlay."""
+    return "".join(
+        f'<li data-label="{html.escape(p.label)}" data-score="{p.score:.4f}" data-x="{p.x:.1f}" '
+        f'data-y="{p.y:.1f}" data-w="{p.w:.1f}" data-h="{p.h:.1f}">{html.escape(p.text)}</li>'
+        for p in placed)
+
+
+def candidates_json(detector: Detector, candidates: list) -> str:
+    return json.dumps({"detector": detector.name, "candidates": [
+        {"label": c.label, "score": round(c.score, 5), "box": [round(v, 5) for v in c.box]} for c in candidates]})
+
+
+class DetectApp:
+    def __init__(self, bridge, page):
+        self.b = bridge
+        self.page = page
+        self.video = bridge.el("video")
+        self.still = bridge.el("still")
+        self.overlay = bridge.el("overlay")
+        self.camera = Camera(bridge, self.video, on_ended=self._camera_ended)
+        self.loop = FrameLoop(bridge, self.step, on_stats=page.debug, on_error=self._frame_error)
+        self.backend_name = ""
+        self.models: list[dict] = []
+        self.detector: Detector | None = None
+        self.settings = None
+        self.showing = "nothing"  # "camera" | "still"
+        self.paused = False
+        self._names: list[str] = []  # the class names the detector can report
+        self.mirror = True
+        self.candidates: list = []  # the detector's last answer, unfiltered
+        self.frame_size = (1, 1)
+        self.source_name = ""
+        self._camera_error_shown = False
+        self._drawn_html = None
+        self._detecting = asyncio.Lock()  # one model run at a time; a switch waits for the frame
+
+    # ------------------------------------------------------------ start-up
+
+    async def start(self) -> None:
+        self.page.set_state("starting")
+        self.page.loading("Starting TF.js…")
+        self.backend_name = await backend.choose(self.b, self.b.query_param("backend"))
+        self.models = [m for m in await available_models(self.b, "models") if m.get("task") == "detection"]
+        order = detector_order(self.models, self.b.query_param("detector"))
+        if not order:
+            raise ModelError("No detection model is built (coco-ssd or centernet). Run `python scripts/build_site.py`.")
+        failures = []
+        for name in order:
+            try:
+                self.detector = await self._load(name, self._loading_progress)
+                break
+            except ModelError as error:
+                failures.append(str(error))
+        if self.detector is None:
+            raise ModelError(" ".join(failures))
+        if failures:
+            self.page.message(" ".join(failures) + f" Using {self.detector.manifest.describe()} instead.")
+        self._wire()
+        self._use_detector_settings()
+        self._fill_detector_choice()
+        self._fill_class_choice()
+        self._show_status()
+        self.page.ready()
+        asyncio.ensure_future(self.loop.run())
+
+    def _loading_progress(self, done: int, total: int) -> None:
+        if done < total:
+            self.page.loading("Loading the detector…", done, total)
+        else:
+            self.page.loading("Warming up the detector (the first run compiles shaders)…")
+
+    async def _load(self, name: str, progress) -> Detector:
+        detector = await load_detector(self.b, f"models/{name}", progress)
+        await self._warm_up(detector)
+        return detector
+
+    async def _warm_up(self, detector: Detector) -> None:
+        """The first run compiles WebGL shaders (seconds on a slow GPU): do it before the first frame."""
+        blank = self.b.make("canvas")
+        blank.width, blank.height = WARM_UP_SIZE
+        await detector.detect(blank)
+
+    def _show_status(self) -> None:
+        manifest = self.detector.manifest
+        self.page.status(self.backend_name, manifest.title, manifest.weights)
+        self.b.set_data("page", "detector", manifest.name)
+
+    # ------------------------------------------------------------ sources
+
+    async def start_camera(self) -> None:
+        error = await self.camera.start()
+        if error:
+            self._camera_error(name_camera_button(error))
+            return
+        if self._camera_error_shown:
+            self.page.clear_message()
+            self._camera_error_shown = False
+        self._show("camera")
+
+    def _camera_error(self, text: str) -> None:
+        self.page.message(text)
+        self._camera_error_shown = True
+
+    def _camera_ended(self) -> None:
+        self._camera_error(CAMERA_ENDED)
+        self._show("still" if self.showing == "still" else "nothing")
+
+    def _show(self, source: str) -> None:
+        self.showing = source
+        camera_on = self.camera.running
+        self.b.set_hidden("camera-start", camera_on)
+        self.b.set_hidden("show-camera", not (camera_on and source == "still"))
+        self.b.set_hidden("video", source != "camera")
+        self.b.set_hidden("still", source != "still")
+        self.b.set_hidden("video-empty", source != "nothing")
+        self.b.set_data("video-wrap", "showing", source)
+        if source != "still":
+            self.candidates = []
+            self.source_name = source
+            self.render()
+
+    async def detect_file(self, input_element) -> None:
+        files = self.b.files_of(input_element)
+        input_element.value = ""
+        if not files:
+            return
+        try:
+            bitmap = await self.b.image_from_file(files[0])
+        except Exception:
+            self.page.message(f"{files[0].name} is not an image this browser can read.")
+            return
+        try:
+            self.b.show_image(self.still, bitmap)
+        finally:
+            bitmap.close()
+        self.source_name = files[0].name
+        self._show("still")
+        await self._detect(self.still, "still")
+
+    # ------------------------------------------------------------ the frame
+
+    async def step(self) -> bool:
+        if self.showing != "camera" or not self.camera.ready():
+            return False
+        return await self._detect(self.video, "camera")
+
+    async def _detect(self, source, showing: str) -> bool:
+        async with self._detecting:
+            size = self.b.source_size(source)
+            candidates = await self.detector.detect(source)
+        if self.showing != showing:  # the visitor switched source while the model ran
+            return False
+        self.candidates, self.frame_size = candidates, size
+        self.render()
+        return True
+
+    def render(self) -> None:
+        shown = select(self.candidates, self.settings)
+        size = self.b.element_size(self.overlay)
+        placed = place(shown, self.frame_size, size, self.mirror and self.showing == "camera")
+        self.b.draw_boxes(self.overlay, size, [(p.x, p.y, p.w, p.h, p.text) for p in placed], BOX_STYLE)
+        drawn = list_html(placed)
+        if drawn != self._drawn_html:
+            self.b.el("detections").innerHTML = drawn
+            self._drawn_html = drawn
+        self.b.set_data("detections", "count", str(len(placed)))
+        self.b.set_data("detections", "source", self.source_name)
+        if self.page.debug_open:
+            self.b.set_text("debug-candidates", candidates_json(self.detector, self.candidates))
+
+    def _frame_error(self, error) -> None:
+        self.page.message(f"A frame failed: {error}")
+
+    # ------------------------------------------------------------ detectors
+
+    async def switch_detector(self, name: str) -> None:
+        select_element = self.b.el("detector")
+        select_element.disabled = True
+        self.b.set_text("detector-loading", "")
+        try:
+            detector = await self._load(name, lambda d, t: self.b.set_text(
+                "detector-loading", f"loading… {round(100 * d / t) if t else 0}%"))
+        except ModelError as error:
+            self.page.message(f"{error} Still using {self.detector.manifest.describe()}.")
+            select_element.value = self.detector.name
+            return
+        finally:
+            select_element.disabled = False
+            self.b.set_text("detector-loading", "")
+        async with self._detecting:
+            previous, self.detector = self.detector, detector
+        previous.dispose()
+        self._use_detector_settings()
+        self._fill_class_choice()
+        self._show_status()
+        if self.showing == "still":
+            await self._detect(self.still, "still")
+
+    def _use_detector_settings(self) -> None:
+        """Each detector starts at its upstream defaults; the chosen classes carry over."""
+        classes = self.settings.classes if self.settings else None
+        self.settings = replace(self.detector.defaults, classes=classes)
+        self._set_control("threshold", round(self.settings.threshold * 100))
+        self._set_control("max-detections", self.settings.max_detections)
+
+    def _set_control(self, name: str, value: int) -> None:
+        self.b.el(name).value = str(value)
+        self._show_value(name, value)
+
+    def _show_value(self, name: str, value: int) -> None:
+        self.b.set_text(f"{name}-value", f"{value}%" if name == "threshold" else str(value))
+
+    def _fill_detector_choice(self) -> None:
+        select_element = self.b.el("detector")
+        select_element.innerHTML = ""
+        for model in self.models:
+            option = self.b.make("option", text=f"{model.get('title', model['name'])} · {model.get('weights')}")
+            option.value = model["name"]
+            select_element.appendChild(option)
+        select_element.value = self.detector.name
+        self.b.set_hidden("detector-choice", len(self.models) < 2)
+
+    def _fill_class_choice(self) -> None:
+        self._names = class_names(self.detector.labels)
+        options = self.b.el("class-options")
+        chosen = self.settings.classes
+        options.innerHTML = "".join(
+            f'<label><input type="checkbox" value="{html.escape(n)}"{"" if chosen is not None and n not in chosen else " checked"}>'
+            f' {html.escape(n)}</label>' for n in self._names)
+        self._show_classes()
+
+    # ------------------------------------------------------------ controls
+
+    def _wire(self) -> None:
+        b = self.b
+        b.listen(b.el("camera-start"), "click", lambda _e: asyncio.ensure_future(self.start_camera()))
+        b.listen(b.el("show-camera"), "click", lambda _e: self._show("camera"))
+        b.listen(b.el("image-file"), "change", lambda e: asyncio.ensure_future(self.detect_file(e.target)))
+        b.listen(b.el("mirror"), "change", lambda e: self._set_mirror(bool(e.target.checked)))
+        b.listen(b.el("pause"), "click", lambda _e: self._toggle_pause())
+        b.listen(b.el("detector"), "change", lambda e: asyncio.ensure_future(self.switch_detector(e.target.value)))
+        b.listen(b.el("threshold"), "input", lambda e: self._change("threshold", int(e.target.value)))
+        b.listen(b.el("max-detections"), "input", lambda e: self._change("max-detections", int(e.target.value)))
+        b.listen(b.el("class-options"), "change", lambda _e: self._classes_changed())
+        b.listen(b.el("classes-all"), "click", lambda _e: self._check_all(True))
+        b.listen(b.el("classes-none"), "click", lambda _e: self._check_all(False))
+        b.on_resize(self.overlay, self.render)
+
+    def _change(self, name: str, value: int) -> None:
+        if name == "threshold":
+            self.settings = replace(self.settings, threshold=value / 100)
+        else:
+            self.settings = replace(self.settings, max_detections=value)
+        self._show_value(name, value)
+        self.render()
+
+    def _set_mirror(self, on: bool) -> None:
+        self.mirror = on
+        self.b.set_data("video-wrap", "mirror", "true" if on else "false")
+        self.render()
+
+    def _toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self.loop.pause(self.paused)
+        self.b.set_text("pause", "Resume" if self.paused else "Pause")
+        self.b.set_data("page", "paused", "true" if self.paused else "false")
+
+    def _check_all(self, checked: bool) -> None:
+        for box in self.b.el("class-options").querySelectorAll("input"):
+            box.checked = checked
+        self._classes_changed()
+
+    def _classes_changed(self) -> None:
+        chosen = frozenset(box.value for box in self.b.el("class-options").querySelectorAll("input:checked"))
+        self.settings = replace(self.settings, classes=None if chosen >= set(self._names) else chosen)
+        self._show_classes()
+        self.render()
+
+    def _show_classes(self) -> None:
+        self.b.set_text("class-summary", f"Classes: {filter_summary(self.settings.classes, self._names)}")

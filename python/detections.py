@@ -1,0 +1,167 @@
+"""From a detector's raw rows to the boxes a visitor sees: decode, filter, suppress, place, label.
+
+Pure Python (no bridge), so each rule is tested in CPython against recorded model outputs. A box
+travels as (x1, y1, x2, y2) fractions of the source frame until `place` turns it into CSS pixels of
+the element that shows the frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from formatting import percent
+
+ROW = 6  # both decoders pack one candidate per six floats
+
+
+@dataclass(frozen=True)
+class Detection:
+    label: str
+    score: float
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 as fractions of the frame
+
+
+@dataclass(frozen=True)
+class Settings:
+    threshold: float  # minimum score, 0..1
+    max_detections: int
+    iou: float  # a box overlapping a better one by more than this is a duplicate
+    classes: frozenset[str] | None = None  # None: every class
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A detection in CSS pixels of the displayed frame, ready to draw and to list."""
+    label: str
+    score: float
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def text(self) -> str:
+        return label_text(self.label, self.score)
+
+
+def label_text(label: str, score: float) -> str:
+    return f"{label} {percent(score)}"
+
+
+# ---------------------------------------------------------------- decoding
+
+def _clamp(value: float) -> float:
+    return min(max(value, 0.0), 1.0)
+
+
+def _detection(labels: list, class_index: float, score: float, x1, y1, x2, y2) -> Detection | None:
+    """None for rows that name no class (NaN, out of range, an unused COCO id) or have no area."""
+    if math.isnan(class_index) or math.isnan(score):
+        return None
+    index = int(class_index)
+    if not 0 <= index < len(labels) or labels[index] is None:
+        return None
+    box = (_clamp(x1), _clamp(y1), _clamp(x2), _clamp(y2))
+    if box[2] <= box[0] or box[3] <= box[1]:
+        return None
+    return Detection(labels[index], float(score), box)
+
+
+def _rows(values: list[float]):
+    for start in range(0, len(values) - ROW + 1, ROW):
+        yield values[start:start + ROW]
+
+
+def centernet_rows(values: list[float], input_size: tuple[int, int], labels: list) -> list[Detection]:
+    """CenterNet's `detections`: x1, y1, x2, y2 in input pixels, score, 0-based COCO-80 class index.
+
+    The frame was stretched to the input size, so dividing by it gives fractions of the frame.
+    """
+    height, width = input_size
+    out = []
+    for x1, y1, x2, y2, score, class_index in _rows(values):
+        found = _detection(labels, class_index, score, x1 / width, y1 / height, x2 / width, y2 / height)
+        if found:
+            out.append(found)
+    return out
+
+
+def ssd_rows(values: list[float], labels: list) -> list[Detection]:
+    """SSD rows as the detector packs them: ymin, xmin, ymax, xmax in 0..1, best score, score slot.
+
+    Slot j is COCO id j + 1; labels.json holds None for the ids COCO never used.
+    """
+    out = []
+    for y1, x1, y2, x2, score, slot in _rows(values):
+        found = _detection(labels, slot, score, x1, y1, x2, y2)
+        if found:
+            out.append(found)
+    return out
+
+
+# ---------------------------------------------------------------- selection
+
+def iou(a: tuple, b: tuple) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    overlap = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - overlap
+    return overlap / union
+
+
+def select(candidates: list[Detection], settings: Settings) -> list[Detection]:
+    """Score threshold and class filter first (so "only dogs" still finds a dog under a person), then
+    greedy non-maximum suppression over all classes, as both upstream decoders do, best first."""
+    wanted = [d for d in candidates if d.score >= settings.threshold
+              and (settings.classes is None or d.label in settings.classes)]
+    wanted.sort(key=lambda d: d.score, reverse=True)
+    chosen: list[Detection] = []
+    for detection in wanted:
+        if len(chosen) >= settings.max_detections:
+            break
+        if all(iou(detection.box, kept.box) <= settings.iou for kept in chosen):
+            chosen.append(detection)
+    return chosen
+
+
+# ---------------------------------------------------------------- display geometry
+
+def contain(frame: tuple[int, int], element: tuple[float, float]) -> tuple[float, float, float]:
+    """CSS `object-fit: contain`: (scale, left, top) of a frame (w, h) shown in an element (w, h)."""
+    scale = min(element[0] / frame[0], element[1] / frame[1])
+    return scale, (element[0] - frame[0] * scale) / 2, (element[1] - frame[1] * scale) / 2
+
+
+def place(detections: list[Detection], frame: tuple[int, int], element: tuple[float, float],
+          mirror: bool) -> list[Placed]:
+    """Boxes in CSS px of the element. A mirrored video is flipped about the element's centre
+    (`transform: scaleX(-1)`), so its boxes are too; their text is drawn unmirrored."""
+    scale, left, top = contain(frame, element)
+    width, height = frame[0] * scale, frame[1] * scale
+    placed = []
+    for d in detections:
+        x1, x2 = left + d.box[0] * width, left + d.box[2] * width
+        if mirror:
+            x1, x2 = element[0] - x2, element[0] - x1
+        y1, y2 = top + d.box[1] * height, top + d.box[3] * height
+        placed.append(Placed(d.label, d.score, x1, y1, x2 - x1, y2 - y1))
+    return placed
+
+
+# ---------------------------------------------------------------- class filter
+
+def filter_summary(chosen: frozenset[str] | None, names: list[str]) -> str:
+    if chosen is None or chosen >= set(names):
+        return f"all {len(names)} classes"
+    if not chosen:
+        return "no classes"
+    shown = [n for n in names if n in chosen]
+    return f"{len(shown)} of {len(names)}: {', '.join(shown[:4])}{'…' if len(shown) > 4 else ''}"
+
+
+def class_names(labels: list) -> list[str]:
+    """The names a detector can report, in label order (SSD's unused COCO ids dropped)."""
+    return [label for label in labels if label]
