@@ -114,7 +114,11 @@ def iou(a: tuple, b: tuple) -> float:
 
 def select(candidates: list[Detection], settings: Settings) -> list[Detection]:
     """Score threshold and class filter first (so "only dogs" still finds a dog under a person), then
-    greedy non-maximum suppression over all classes, as both upstream decoders do, best first."""
+    greedy non-maximum suppression over all classes, as both upstream decoders do, best first.
+
+    Like tf.image.nonMaxSuppression, a box is a duplicate from IoU >= `iou`; unlike it, a score equal
+    to the threshold is kept (a slider at 50% shows a 50% box).
+    """
     wanted = [d for d in candidates if d.score >= settings.threshold
               and (settings.classes is None or d.label in settings.classes)]
     wanted.sort(key=lambda d: d.score, reverse=True)
@@ -122,7 +126,7 @@ def select(candidates: list[Detection], settings: Settings) -> list[Detection]:
     for detection in wanted:
         if len(chosen) >= settings.max_detections:
             break
-        if all(iou(detection.box, kept.box) <= settings.iou for kept in chosen):
+        if all(iou(detection.box, kept.box) < settings.iou for kept in chosen):
             chosen.append(detection)
     return chosen
 

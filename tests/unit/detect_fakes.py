@@ -1,0 +1,249 @@
+"""A fake of the bridge module for the Detect page's CPython tests: records what crosses it.
+
+Tensors are plain objects with a `disposed` flag, DOM elements are attribute bags, so a test can
+check that every frame frees what it makes and that the page shows what it should.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from types import SimpleNamespace
+
+
+class FakeTensor:
+    def __init__(self, name: str, values: list[float] | None = None):
+        self.name = name
+        self.values = values or []
+        self.disposed = False
+
+    def dispose(self) -> None:
+        assert not self.disposed, f"{self.name} disposed twice"
+        self.disposed = True
+
+
+class FakeModel:
+    def __init__(self):
+        self.disposed = False
+        self.calls: list[tuple] = []
+
+    def dispose(self) -> None:
+        self.disposed = True
+
+
+class FakeElement(SimpleNamespace):
+    def __init__(self, element_id: str = ""):
+        super().__init__(id=element_id, dataset=SimpleNamespace(), textContent="", innerHTML="", value="",
+                         hidden=False, disabled=False, checked=False, width=0, height=0, children=[])
+
+    def appendChild(self, child):  # noqa: N802 - DOM name
+        self.children.append(child)
+        return child
+
+    def removeAttribute(self, name: str) -> None:  # noqa: N802 - DOM name
+        setattr(self, name, None)
+
+    def querySelectorAll(self, selector: str):  # noqa: N802 - DOM name
+        checked_only = selector.endswith(":checked")
+        return [c for c in self.children if c.checked or not checked_only]
+
+
+class FakeBridge:
+    def __init__(self, outputs: dict[str, list[float]] | None = None, files: dict[str, bytes] | None = None,
+                 element_size=(640.0, 480.0), source_size=(320, 240)):
+        self.outputs = outputs or {}  # node name -> values the model "computes"
+        self.files = files or {}      # URL -> bytes served
+        self.elements: dict[str, FakeElement] = {}
+        self.tensors: list[FakeTensor] = []
+        self.kept: list = []
+        self.released: list = []
+        self.listeners: dict[tuple[str, str], object] = {}
+        self.drawn: list = []
+        self.tidy_depth = 0
+        self.reads = 0
+        self.size = element_size
+        self.frame = source_size
+        self.camera_error = None  # e.g. "NotAllowedError": getUserMedia refuses
+
+    # values and callbacks
+    def keep(self, fn):
+        self.kept.append(fn)
+        return fn
+
+    def release(self, proxy) -> None:
+        self.kept.remove(proxy)
+        self.released.append(proxy)
+
+    def listen(self, target, event, handler) -> None:
+        self.listeners[(target.id, event)] = handler
+
+    def query_param(self, name):
+        return None
+
+    # DOM
+    def el(self, element_id: str) -> FakeElement:
+        return self.elements.setdefault(element_id, FakeElement(element_id))
+
+    def make(self, tag: str, class_name: str = "", text: str = "") -> FakeElement:
+        element = FakeElement()
+        element.textContent = text
+        return element
+
+    def set_text(self, element_id, text) -> None:
+        self.el(element_id).textContent = text
+
+    def set_hidden(self, element_id, hidden) -> None:
+        self.el(element_id).hidden = hidden
+
+    def set_data(self, element_id, key, value) -> None:
+        setattr(self.el(element_id).dataset, key, value)
+
+    def on_visibility_change(self, handler) -> None:
+        pass
+
+    def on_resize(self, element, handler) -> None:
+        self.listeners[(element.id, "resize")] = handler
+
+    # tensors
+    def _tensor(self, name, values=None) -> FakeTensor:
+        tensor = FakeTensor(name, values)
+        self.tensors.append(tensor)
+        return tensor
+
+    def tidy(self, fn):
+        """Like tf.tidy: everything made inside except the result is disposed on return."""
+        start = len(self.tensors)
+        self.tidy_depth += 1
+        try:
+            result = fn()
+        finally:
+            self.tidy_depth -= 1
+        for tensor in self.tensors[start:]:
+            if tensor is not result and not tensor.disposed:
+                tensor.dispose()
+        return result
+
+    def pixels(self, source):
+        return self._tensor(f"pixels of {source}")
+
+    def prepare_input(self, frame, size, low, high, dtype="float32"):
+        self.prepared = (list(size), low, high, dtype)
+        return self._tensor("input")
+
+    def execute(self, model, inputs, nodes):
+        assert self.tidy_depth, "execute outside tidy"
+        model.calls.append(("execute", list(nodes)))
+        return [self._tensor(node, self.outputs[node]) for node in nodes]
+
+    async def execute_async(self, model, inputs, nodes):
+        assert not self.tidy_depth, "executeAsync cannot run inside tidy"
+        model.calls.append(("executeAsync", list(nodes)))
+        return [self._tensor(node, self.outputs[node]) for node in nodes]
+
+    def best_class_per_box(self, scores, boxes, k):
+        return self._tensor("packed", scores.values)  # tests put packed rows under the scores node
+
+    def dispose(self, tensor) -> None:
+        tensor.dispose()
+
+    def dispose_all(self, tensors) -> None:
+        for tensor in tensors:
+            tensor.dispose()
+
+    async def read_floats(self, tensor):
+        self.reads += 1
+        return list(tensor.values)
+
+    def live_tensors(self) -> list[str]:
+        return [t.name for t in self.tensors if not t.disposed]
+
+    # model files
+    async def fetch_bytes(self, url):
+        data = self.files.get(url)
+        return (200, data) if data is not None else (404, None)
+
+    def buffer_text(self, buffer) -> str:
+        return buffer.decode()
+
+    def byte_length(self, buffer) -> int:
+        return len(buffer)
+
+    async def sha256_hex(self, buffer) -> str:
+        return hashlib.sha256(buffer).hexdigest()
+
+    def concat_buffers(self, buffers):
+        return b"".join(buffers)
+
+    async def load_graph_model(self, model_json, specs, weights):
+        return FakeModel()
+
+    # backend, camera, frames
+    async def set_backend(self, name):
+        return name == "wasm"
+
+    def backend_name(self):
+        return "wasm"
+
+    def num_tensors(self):
+        return len(self.live_tensors())
+
+    def now_ms(self):
+        return 0.0
+
+    async def next_animation_frame(self):
+        await asyncio.sleep(0)
+
+    def secure_context(self):
+        return True
+
+    async def open_camera(self, video, device_id):
+        if self.camera_error:
+            raise RuntimeError(self.camera_error)
+        return SimpleNamespace(name="stream")
+
+    def on_stream_ended(self, stream, handler):
+        self.end_stream = handler
+
+    def stop_stream(self, stream):
+        pass
+
+    def video_ready(self, video):
+        return True
+
+    def files_of(self, input_element):
+        return list(input_element.files)
+
+    async def image_from_file(self, file):
+        if not file.name.endswith(".png"):
+            raise ValueError("not an image")
+        return SimpleNamespace(width=512, height=512, close=lambda: None)
+
+    def show_image(self, canvas, source):
+        canvas.width, canvas.height = source.width, source.height
+
+    # canvas and sources
+    def source_size(self, source):
+        return self.frame
+
+    def element_size(self, element):
+        return self.size
+
+    def draw_boxes(self, canvas, size, boxes, style) -> None:
+        self.drawn = list(boxes)
+
+
+def model_dir(base: str, manifest: dict, labels: list, files: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Served files of one model directory with a manifest whose sizes and sha256 match."""
+    files = {"model.json": json.dumps({"modelTopology": {}, "weightsManifest": [{"paths": ["w.bin"], "weights": []}]}).encode(),
+             "w.bin": b"\0" * 8, "labels.json": json.dumps(labels).encode(), **(files or {})}
+    listed = [{"path": p, "bytes": len(b), "sha256": hashlib.sha256(b).hexdigest()} for p, b in files.items()]
+    doc = {"format": "train-your-browser/model@1", "files": listed, **manifest}
+    return {f"{base}/{p}": b for p, b in {**files, "manifest.json": json.dumps(doc).encode()}.items()}
+
+
+def detection_manifest(name: str, decoder: str, outputs: dict, size: int, dtype: str = "float32",
+                       execution: str = "sync", weights: str = "pretrained") -> dict:
+    return {"name": name, "title": name.upper(), "task": "detection", "decoder": decoder, "weights": weights,
+            "execution": execution, "outputs": outputs,
+            "input": {"name": "images", "shape": [1, size, size, 3], "dtype": dtype, "range": [0, 255]}}

@@ -1,0 +1,175 @@
+"""The Detect page's logic with a fake bridge: choice of detector, fallback, controls, what is drawn."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from camera import MESSAGES
+from detect_app import DetectApp, detector_order, list_html, name_camera_button
+from detect_fakes import FakeBridge, detection_manifest, model_dir
+from detections import Placed
+from page import Page
+
+LABELS = ["person", "bicycle", "car", "motorcycle"] + [f"c{i}" for i in range(4, 80)]
+# x1, y1, x2, y2 in 512-px input coordinates, score, class: a person, a weaker motorcycle, a faint car.
+ROWS = [0, 0, 256, 512, 0.7, 0,   256, 256, 512, 512, 0.4, 3,   300, 0, 400, 100, 0.1, 2]
+
+
+def index(*models) -> dict[str, bytes]:
+    return {"models/index.json": json.dumps({"models": list(models)}).encode()}
+
+
+def site(broken_ssd: bool = False) -> dict[str, bytes]:
+    centernet = detection_manifest("centernet", "centernet", {"detections": "det"}, 512)
+    ssd = detection_manifest("coco-ssd", "ssd", {"scores": "s", "boxes": "b"}, 300, "int32")
+    files = {**model_dir("models/centernet", centernet, LABELS), **model_dir("models/coco-ssd", ssd, LABELS)}
+    if broken_ssd:
+        files["models/coco-ssd/w.bin"] = b"\1" * 8  # same size, other bytes
+    return {**files, **index({"name": "coco-ssd", "task": "detection", "weights": "pretrained", "title": "SSD"},
+                             {"name": "centernet", "task": "detection", "weights": "pretrained", "title": "CenterNet"},
+                             {"name": "mobilenet", "task": "classification", "weights": "pretrained"})}
+
+
+def started(bridge: FakeBridge) -> DetectApp:
+    app = DetectApp(bridge, Page(bridge))
+
+    async def start():
+        await app.start()
+        await app.start_camera()
+        await app.step()
+
+    asyncio.run(start())
+    return app
+
+
+def drawn(bridge: FakeBridge) -> list[str]:
+    return [text for *_box, text in bridge.drawn]
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def test_detector_order_prefers_a_pretrained_coco_ssd_then_centernet():
+    models = [{"name": "centernet", "task": "detection", "weights": "pretrained"},
+              {"name": "coco-ssd", "task": "detection", "weights": "pretrained"},
+              {"name": "mobilenet", "task": "classification", "weights": "pretrained"}]
+    assert detector_order(models, None) == ["coco-ssd", "centernet"]
+    models[1]["weights"] = "untrained"
+    assert detector_order(models, None) == ["centernet", "coco-ssd"]
+    assert detector_order(models, "coco-ssd") == ["coco-ssd", "centernet"]
+    assert detector_order(models, "mobilenet") == ["centernet", "coco-ssd"]
+
+
+def test_camera_messages_name_this_pages_button():
+    for name in MESSAGES:
+        text = name_camera_button(MESSAGES[name])
+        assert "Start camera" not in text
+    assert "“Enable webcam”" in name_camera_button(MESSAGES["NotAllowedError"])
+
+
+def test_list_items_carry_what_was_drawn_and_escape_labels():
+    item = list_html([Placed("a<b", 0.61234, 1.25, 2, 3, 4)])
+    assert item == ('<li data-label="a&lt;b" data-score="0.6123" data-x="1.2" data-y="2.0" data-w="3.0" '
+                    'data-h="4.0">a&lt;b 61%</li>')
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_start_falls_back_past_a_broken_detector_and_says_which_file():
+    bridge = FakeBridge(outputs={"det": ROWS}, files=site(broken_ssd=True))
+    app = started(bridge)
+    assert app.detector.name == "centernet"
+    message = bridge.el("message").textContent
+    assert "models/coco-ssd/w.bin is corrupt" in message and "Using CENTERNET" in message
+    assert bridge.el("page").dataset.detector == "centernet"
+    assert bridge.el("status-model").textContent == "CENTERNET · pretrained weights"
+    assert bridge.el("threshold-value").textContent == "20%"  # CenterNet's upstream default
+    assert bridge.el("page").dataset.state == "ready"
+
+
+def test_a_frame_draws_mirrored_boxes_and_lists_them():
+    bridge = FakeBridge(outputs={"det": ROWS}, files=site(), element_size=(640, 480), source_size=(320, 240))
+    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    app = started(bridge)
+    assert app.detector.name == "coco-ssd"  # pretrained SSD is the default; threshold 50%
+    asyncio.run(app.switch_detector("centernet"))
+    assert app.detector.name == "centernet"
+    assert bridge.el("camera-start").hidden is True
+    asyncio.run(app.step())
+    assert drawn(bridge) == ["person 70%", "motorcycle 40%"]
+    (x, y, w, h, _), _ = bridge.drawn
+    assert (x, y, w, h) == pytest.approx((320, 0, 320, 480))  # left half of the frame, shown mirrored
+    assert bridge.el("detections").dataset.count == "2"
+    assert 'data-label="person"' in bridge.el("detections").innerHTML
+
+
+def test_controls_redraw_the_last_answer_without_running_the_model_again():
+    bridge = FakeBridge(outputs={"det": ROWS}, files=site())
+    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    app = started(bridge)
+    asyncio.run(app.switch_detector("centernet"))
+    asyncio.run(app.step())
+    reads = bridge.reads
+    app._change("threshold", 50)
+    assert drawn(bridge) == ["person 70%"]
+    app._change("threshold", 5)
+    app._change("max-detections", 2)
+    assert drawn(bridge) == ["person 70%", "motorcycle 40%"]
+    app._change("max-detections", 10)
+    assert drawn(bridge) == ["person 70%", "motorcycle 40%", "car 10%"]
+    options = bridge.el("class-options")
+    options.children = [SimpleNamespace(value=name, checked=name == "car") for name in LABELS]
+    app._classes_changed()
+    assert drawn(bridge) == ["car 10%"]
+    assert bridge.el("class-summary").textContent == "Classes: 1 of 80: car"
+    app._check_all(True)
+    assert len(drawn(bridge)) == 3 and bridge.el("class-summary").textContent == "Classes: all 80 classes"
+    app._set_mirror(False)
+    assert bridge.drawn[0][0] == 0
+    assert bridge.reads == reads
+
+
+def test_a_failed_switch_keeps_the_running_detector():
+    bridge = FakeBridge(outputs={"det": ROWS}, files=site())
+    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    app = started(bridge)
+    del bridge.files["models/centernet/model.json"]
+    asyncio.run(app.switch_detector("centernet"))
+    assert app.detector.name == "coco-ssd" and not app.detector.model.disposed
+    assert "models/centernet/model.json answered HTTP 404" in bridge.el("message").textContent
+    assert bridge.el("detector").value == "coco-ssd" and bridge.el("detector").disabled is False
+
+
+def test_camera_refused_explains_and_an_image_file_is_detected():
+    bridge = FakeBridge(outputs={"det": ROWS}, files=site())
+    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    bridge.camera_error = "NotAllowedError"
+    app = started(bridge)
+    assert "Camera access was refused" in bridge.el("message").textContent
+    assert "“Enable webcam”" in bridge.el("message").textContent
+    assert bridge.el("camera-start").hidden is False
+    asyncio.run(app.switch_detector("centernet"))
+    upload = SimpleNamespace(files=[SimpleNamespace(name="photo.png")], value="C:\\fakepath\\photo.png")
+    asyncio.run(app.detect_file(upload))
+    assert upload.value == ""
+    assert bridge.el("detections").dataset.source == "photo.png"
+    assert drawn(bridge) == ["person 70%", "motorcycle 40%"]
+    assert bridge.drawn[0][0] == 0  # a still image is never mirrored
+    asyncio.run(app.detect_file(SimpleNamespace(files=[SimpleNamespace(name="notes.txt")], value="x")))
+    assert bridge.el("message").textContent == "notes.txt is not an image this browser can read."
+
+
+def test_pause_button_pauses_the_loop():
+    bridge = FakeBridge(outputs={"det": ROWS}, files=site())
+    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    app = started(bridge)
+    app._toggle_pause()
+    assert app.loop.paused and bridge.el("pause").textContent == "Resume"
+    assert bridge.el("page").dataset.paused == "true"
+    app._toggle_pause()
+    assert not app.loop.paused and bridge.el("pause").textContent == "Pause"
