@@ -124,8 +124,17 @@ def _ssd_module(seed: int):
     return Serve(model), model
 
 
-def build(name: str, seed: int):
-    """Return (graph model, signature input nodes, signature output nodes, keras model)."""
+_BUILT: dict[tuple[str, int], tuple] = {}
+
+
+def build(name: str, seed: int, reuse: bool = True):
+    """Return (graph model, signature input nodes, signature output nodes, keras model).
+
+    Builds are deterministic, so one process builds each (name, seed) once and shares the result
+    (read-only) unless `reuse` is False.
+    """
+    if reuse and (name, seed) in _BUILT:
+        return _BUILT[(name, seed)]
     factory = {"mobilenet": _mobilenet_module, "coco-ssd": _ssd_module}.get(name)
     if factory is None:
         raise ConvertError(f"no offline build for {name}; centernet comes from --source npm")
@@ -133,6 +142,7 @@ def build(name: str, seed: int):
     with tempfile.TemporaryDirectory(prefix="tyb-sm-") as tmp:
         export_module(module, module.serve, Path(tmp))
         graph, inputs, outputs = saved_model_to_graph(Path(tmp))
+    _BUILT[(name, seed)] = (graph, inputs, outputs, keras_model)
     return graph, inputs, outputs, keras_model
 
 

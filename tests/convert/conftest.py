@@ -4,16 +4,12 @@ MobileNet, an HTTP server on 127.0.0.1 that can misbehave (truncate, lie), and s
 from __future__ import annotations
 
 import http.server
-import json
 import threading
-from pathlib import Path
 
 import pytest
 
-from convert.sources import Context, find_node_modules
-
-ROOT = Path(__file__).resolve().parents[2]
-NODE_MODULES = find_node_modules(ROOT)
+from convert.sources import Context
+from convert_fixtures import NODE_MODULES
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -6,8 +6,14 @@ import json
 
 import numpy as np
 
+from pathlib import Path
+
 from convert import tfjs
+from convert.sources import find_node_modules
 from convert.sources import pretrained as pretrained_mod
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_MODULES = find_node_modules(ROOT)
 
 
 def tiny_mobilenet_files(seed: int = 0) -> dict[str, bytes]:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from convert import cli
 from convert.evaluate import fixed_inputs, measure, run_tfjs
 from convert.output import render, write_model_dir
 from convert.sources import Context, offline
 
-from conftest import NODE_MODULES
+from convert_fixtures import NODE_MODULES
 
 
 def _ctx(**kw):
@@ -36,7 +35,7 @@ def test_offline_mobilenet_manifest(offline_mobilenet, tmp_path):
 
 def test_offline_build_is_deterministic(offline_mobilenet):
     loaded, _ = offline_mobilenet
-    graph, inputs, outputs, _ = offline.build("mobilenet", 0)
+    graph, inputs, outputs, _ = offline.build("mobilenet", 0, reuse=False)
     again = offline.describe("mobilenet", graph, inputs, outputs, 0)
     assert render(again.model, again.meta, "uint8", None) == render(loaded.model, loaded.meta, "uint8", None)
 

@@ -12,11 +12,8 @@ import pytest
 
 from convert import cli, tfjs
 from convert.errors import ConvertError, Unreachable
-from convert.sources import npm
 from convert.sources import pretrained as pretrained_mod
-from convert_fixtures import tiny_mobilenet_files
-
-from conftest import NODE_MODULES
+from convert_fixtures import NODE_MODULES, tiny_mobilenet_files
 
 HUMAN = NODE_MODULES / "@vladmandic" / "human"
 
