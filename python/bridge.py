@@ -477,7 +477,8 @@ def on_resize(element, handler) -> None:
 
 def draw_boxes(canvas, size: tuple[float, float], boxes: list, style: dict) -> None:
     """Clear `canvas`, sized to `size` CSS px at the screen's pixel density, and draw each
-    (x, y, w, h, text) box in CSS px with its text on a filled tab above (inside when at the top)."""
+    (x, y, w, h, text) box in CSS px with its text on a filled tab above it (inside it when the box
+    touches the top; moved left when it would stick out on the right)."""
     ratio = js.window.devicePixelRatio or 1
     ctx = canvas_context(canvas, round(size[0] * ratio), round(size[1] * ratio))
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
@@ -488,8 +489,8 @@ def draw_boxes(canvas, size: tuple[float, float], boxes: list, style: dict) -> N
     for x, y, w, h, text in boxes:
         ctx.strokeStyle = ctx.fillStyle = style["color"]
         ctx.strokeRect(x, y, w, h)
-        tab_h = style["tab_height"]
-        tab_y = y - tab_h if y >= tab_h else y
-        ctx.fillRect(x, tab_y, ctx.measureText(text).width + 8, tab_h)
+        tab_w, tab_h = ctx.measureText(text).width + 8, style["tab_height"]
+        tab_x, tab_y = max(0, min(x, size[0] - tab_w)), (y - tab_h if y >= tab_h else y)
+        ctx.fillRect(tab_x, tab_y, tab_w, tab_h)
         ctx.fillStyle = style["text_color"]
-        ctx.fillText(text, x + 4, tab_y + 3)
+        ctx.fillText(text, tab_x + 4, tab_y + 3)
