@@ -49,7 +49,8 @@ SNAPSHOT_JS = """() => {
     box.edges = [[l, y + h / 3], [l, y + 2 * h / 3], [r, y + h / 3], [r, y + 2 * h / 3],
                  [x + w / 3, t], [x + 2 * w / 3, t], [x + w / 3, b], [x + 2 * w / 3, b]]
       .map(([px, py]) => ({at: [clampX(px), clampY(py)], rgba: pixel(px, py)}));
-    box.tab = [x, y >= 20 ? y - 20 : y, ctx.measureText(box.text).width + 8, 20];  // the label's filled tab
+    const tabW = ctx.measureText(box.text).width + 8;  // the label's filled tab, placed as bridge.draw_boxes does
+    box.tab = [Math.max(0, Math.min(x, rect.width - tabW)), y >= 20 ? y - 20 : y, tabW, 20];
     return box;
   });
   const list = document.getElementById('detections').dataset;
