@@ -15,7 +15,7 @@ from dataclasses import replace
 import backend
 from camera import Camera
 from detections import Placed, class_names, filter_summary, place, select
-from detector import Detector, load_detector
+from detector import Detector
 from frame_loop import FrameLoop
 from model_files import ModelError, available_models
 
@@ -119,7 +119,7 @@ class DetectApp:
             self.page.loading("Warming up the detector (the first run compiles shaders)…")
 
     async def _load(self, name: str, progress) -> Detector:
-        detector = await load_detector(self.b, f"models/{name}", progress)
+        detector = await Detector.load(self.b, f"models/{name}", progress)
         await self._warm_up(detector)
         return detector
 

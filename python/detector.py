@@ -1,4 +1,4 @@
-"""Object detectors behind one small interface: `load_detector`, `detect(source)`, `dispose`.
+"""Object detectors behind one small interface: `Detector.load`, `detect(source)`, `dispose`.
 
 Each frame is one tf.tidy (frame -> input -> model -> one small packed tensor of candidate rows) and
 one await to read those rows back; `detections` turns them into labelled boxes. A model that needs
@@ -33,6 +33,25 @@ class Detector:
         self._whole_frame = bridge.keep(self._whole_frame_now)
         self._input = bridge.keep(self._input_now)
         self._packed = bridge.keep(self._packed_now)
+
+    @staticmethod
+    async def load(bridge, base_url: str, progress=None) -> Detector:
+        """Fetch, verify and load the model under `base_url` as the detector its manifest names.
+
+        ModelError names the file that is missing or corrupt, or says why the model is no detector.
+        """
+        files = ModelFiles(bridge, base_url, progress)
+        manifest = await files.manifest()
+        kind = DETECTORS.get(manifest.decoder or "")
+        if manifest.task != "detection" or kind is None:
+            raise ModelError(f"{base_url}/manifest.json describes a {manifest.task} model with decoder "
+                             f"{manifest.decoder!r}; the Detect page runs {', '.join(DETECTORS)} detectors.")
+        model, labels = await files.load(manifest)
+        try:
+            return kind(bridge, model, manifest, labels)
+        except KeyError as error:
+            model.dispose()
+            raise ModelError(f"{base_url}/manifest.json names no {error} output.") from None
 
     @property
     def name(self) -> str:
@@ -131,23 +150,3 @@ class SsdDetector(Detector):
 
 
 DETECTORS = {cls.decoder: cls for cls in (CenterNetDetector, SsdDetector)}
-
-
-async def load_detector(bridge, base_url: str, progress=None) -> Detector:
-    """Fetch, verify and load the model under `base_url`; ModelError names the file that failed."""
-    files = ModelFiles(bridge, base_url, progress)
-    manifest = await files.manifest()
-    kind = DETECTORS.get(manifest.decoder or "")
-    if manifest.task != "detection" or kind is None:
-        raise ModelError(f"{base_url}/manifest.json describes a {manifest.task} model with decoder "
-                         f"{manifest.decoder!r}; the Detect page runs {', '.join(DETECTORS)} detectors.")
-    model, labels = await files.load(manifest)
-    try:
-        return kind(bridge, model, manifest, labels)
-    except KeyError as error:
-        model.dispose()
-        raise ModelError(f"{base_url}/manifest.json names no {error} output.") from None
-
-
-def defaults_for(decoder: str) -> Settings:
-    return DETECTORS[decoder].defaults

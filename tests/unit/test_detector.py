@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from detect_fakes import FakeBridge, detection_manifest, model_dir
-from detector import CANDIDATES, CenterNetDetector, SsdDetector, load_detector
+from detector import CANDIDATES, CenterNetDetector, Detector, SsdDetector
 from model_files import ModelError
 
 LABELS80 = ["person", "bicycle", "car", "motorcycle"] + [f"c{i}" for i in range(4, 80)]
@@ -33,7 +33,7 @@ def ssd_files(execution: str):
 
 def test_centernet_frame_is_one_tidy_and_one_read_and_frees_everything():
     bridge = FakeBridge(outputs={"det": CENTERNET_ROWS}, files=centernet_files())
-    detector = run(load_detector(bridge, "models/centernet"))
+    detector = run(Detector.load(bridge, "models/centernet"))
     assert isinstance(detector, CenterNetDetector)
     found = run(detector.detect("video"))
     assert [(d.label, d.score) for d in found] == [("person", 0.7), ("motorcycle", 0.4)]
@@ -47,7 +47,7 @@ def test_centernet_frame_is_one_tidy_and_one_read_and_frees_everything():
 @pytest.mark.parametrize("execution", ["sync", "async"])
 def test_ssd_runs_sync_or_async_as_its_manifest_says_and_frees_everything(execution):
     bridge = FakeBridge(outputs={"scores": SSD_ROWS, "boxes": []}, files=ssd_files(execution))
-    detector = run(load_detector(bridge, "models/coco-ssd"))
+    detector = run(Detector.load(bridge, "models/coco-ssd"))
     assert isinstance(detector, SsdDetector)
     found = run(detector.detect("video"))
     assert [(d.label, d.box) for d in found] == [("car", (0.2, 0.1, 0.6, 0.5))]
@@ -60,7 +60,7 @@ def test_ssd_runs_sync_or_async_as_its_manifest_says_and_frees_everything(execut
 
 def test_dispose_frees_the_model_and_the_detectors_proxies():
     bridge = FakeBridge(outputs={"det": CENTERNET_ROWS}, files=centernet_files())
-    detector = run(load_detector(bridge, "models/centernet"))
+    detector = run(Detector.load(bridge, "models/centernet"))
     kept = list(bridge.kept)
     assert len(kept) == 3
     detector.dispose()
@@ -72,7 +72,7 @@ def test_a_classification_model_is_refused_with_a_message():
     manifest = {**detection_manifest("mobilenet", "", {"logits": "l"}, 224), "task": "classification", "decoder": None}
     bridge = FakeBridge(files=model_dir("models/mobilenet", manifest, ["a"]))
     with pytest.raises(ModelError, match="classification model"):
-        run(load_detector(bridge, "models/mobilenet"))
+        run(Detector.load(bridge, "models/mobilenet"))
 
 
 def test_a_corrupt_shard_is_named():
@@ -80,7 +80,7 @@ def test_a_corrupt_shard_is_named():
     files["models/centernet/w.bin"] = b"\1" * 8
     bridge = FakeBridge(files=files)
     with pytest.raises(ModelError, match=r"models/centernet/w\.bin is corrupt"):
-        run(load_detector(bridge, "models/centernet"))
+        run(Detector.load(bridge, "models/centernet"))
 
 
 def test_the_max_boxes_control_stops_at_the_candidates_a_frame_reads_back():
