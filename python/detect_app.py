@@ -79,6 +79,7 @@ class DetectApp:
         self.candidates: list = []  # the detector's last answer, unfiltered
         self.frame_size = (1, 1)
         self.source_name = ""
+        self._source_id = 0  # changes with every new picture source, so a late answer is not drawn
         self._camera_error_shown = False
         self._drawn_html = None
         self._detecting = asyncio.Lock()  # one model run at a time; a switch waits for the frame
@@ -120,7 +121,11 @@ class DetectApp:
 
     async def _load(self, name: str, progress) -> Detector:
         detector = await Detector.load(self.b, f"models/{name}", progress)
-        await self._warm_up(detector)
+        try:
+            await self._warm_up(detector)
+        except Exception:
+            detector.dispose()
+            raise
         return detector
 
     async def _warm_up(self, detector: Detector) -> None:
@@ -152,21 +157,28 @@ class DetectApp:
 
     def _camera_ended(self) -> None:
         self._camera_error(CAMERA_ENDED)
-        self._show("still" if self.showing == "still" else "nothing")
+        if self.showing == "still":
+            self._show_camera_buttons()
+        else:
+            self._show("nothing")
 
-    def _show(self, source: str) -> None:
+    def _show(self, source: str, name: str = "") -> None:
+        """Show the camera, a still image (`name`: its file) or nothing; the old boxes go."""
         self.showing = source
-        camera_on = self.camera.running
-        self.b.set_hidden("camera-start", camera_on)
-        self.b.set_hidden("show-camera", not (camera_on and source == "still"))
+        self.source_name = name or source
+        self._source_id += 1
+        self.candidates = []
+        self._show_camera_buttons()
         self.b.set_hidden("video", source != "camera")
         self.b.set_hidden("still", source != "still")
         self.b.set_hidden("video-empty", source != "nothing")
         self.b.set_data("video-wrap", "showing", source)
-        if source != "still":
-            self.candidates = []
-            self.source_name = source
-            self.render()
+        self.render()
+
+    def _show_camera_buttons(self) -> None:
+        camera_on = self.camera.running
+        self.b.set_hidden("camera-start", camera_on)
+        self.b.set_hidden("show-camera", not (camera_on and self.showing == "still"))
 
     async def detect_file(self, input_element) -> None:
         files = self.b.files_of(input_element)
@@ -182,22 +194,22 @@ class DetectApp:
             self.b.show_image(self.still, bitmap)
         finally:
             bitmap.close()
-        self.source_name = files[0].name
-        self._show("still")
-        await self._detect(self.still, "still")
+        self._show("still", files[0].name)
+        await self._detect(self.still)
 
     # ------------------------------------------------------------ the frame
 
     async def step(self) -> bool:
         if self.showing != "camera" or not self.camera.ready():
             return False
-        return await self._detect(self.video, "camera")
+        return await self._detect(self.video)
 
-    async def _detect(self, source, showing: str) -> bool:
+    async def _detect(self, source) -> bool:
+        source_id = self._source_id
         async with self._detecting:
             size = self.b.source_size(source)
             candidates = await self.detector.detect(source)
-        if self.showing != showing:  # the visitor switched source while the model ran
+        if source_id != self._source_id:  # the visitor changed the picture while the model ran
             return False
         self.candidates, self.frame_size = candidates, size
         self.render()
@@ -243,7 +255,7 @@ class DetectApp:
         self._fill_class_choice()
         self._show_status()
         if self.showing == "still":
-            await self._detect(self.still, "still")
+            await self._detect(self.still)
 
     def _use_detector_settings(self) -> None:
         """Each detector starts at its upstream defaults; the chosen classes carry over."""

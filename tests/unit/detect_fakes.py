@@ -60,11 +60,13 @@ class FakeBridge:
         self.released: list = []
         self.listeners: dict[tuple[str, str], object] = {}
         self.drawn: list = []
+        self.draw_history: list[list] = []
         self.tidy_depth = 0
         self.reads = 0
         self.size = element_size
         self.frame = source_size
         self.camera_error = None  # e.g. "NotAllowedError": getUserMedia refuses
+        self.read_gate: asyncio.Event | None = None
 
     # values and callbacks
     def keep(self, fn):
@@ -153,7 +155,10 @@ class FakeBridge:
 
     async def read_floats(self, tensor):
         self.reads += 1
-        return list(tensor.values)
+        values = list(tensor.values)  # what the model computed when the frame was taken
+        if self.read_gate is not None:  # a test holds the read back, as a slow GPU would
+            await self.read_gate.wait()
+        return values
 
     def live_tensors(self) -> list[str]:
         return [t.name for t in self.tensors if not t.disposed]
@@ -231,6 +236,7 @@ class FakeBridge:
 
     def draw_boxes(self, canvas, size, boxes, style) -> None:
         self.drawn = list(boxes)
+        self.draw_history.append(self.drawn)
 
 
 def model_dir(base: str, manifest: dict, labels: list, files: dict[str, bytes] | None = None) -> dict[str, bytes]:

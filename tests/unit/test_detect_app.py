@@ -173,3 +173,28 @@ def test_pause_button_pauses_the_loop():
     assert bridge.el("page").dataset.paused == "true"
     app._toggle_pause()
     assert not app.loop.paused and bridge.el("pause").textContent == "Pause"
+
+
+def test_an_answer_for_a_picture_no_longer_shown_is_not_drawn():
+    bridge = FakeBridge(outputs={"det": ROWS}, files=site())
+    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    app = started(bridge)
+    asyncio.run(app.switch_detector("centernet"))
+
+    async def two_uploads():
+        bridge.read_gate = asyncio.Event()
+        first = asyncio.ensure_future(app.detect_file(SimpleNamespace(files=[SimpleNamespace(name="a.png")], value="")))
+        await asyncio.sleep(0)  # a.png's frame is in the model
+        bridge.outputs["det"] = ROWS[6:]  # b.png shows only the motorcycle and the car
+        second = asyncio.ensure_future(app.detect_file(SimpleNamespace(files=[SimpleNamespace(name="b.png")], value="")))
+        await asyncio.sleep(0)
+        shown_b = len(bridge.draw_history)
+        bridge.read_gate.set()
+        await first
+        await second
+        return shown_b
+
+    shown_b = asyncio.run(two_uploads())
+    assert bridge.el("detections").dataset.source == "b.png"
+    after = [[text for *_box, text in boxes] for boxes in bridge.draw_history[shown_b:]]
+    assert after == [["motorcycle 40%"]]  # a.png's answer (with the person) never drawn over b.png
