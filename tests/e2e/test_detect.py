@@ -285,7 +285,7 @@ def test_drawn_boxes_follow_detector_threshold_filter_resize_and_mirror(open_pag
     assert opened.errors == []
 
 
-def test_num_tensors_flat_over_100_frames_and_pause_resume(open_page, astronaut_video):
+def test_num_tensors_flat_over_100_frames_pause_and_hidden_tab(open_page, astronaut_video):
     opened = open_detect(open_page, astronaut_video, backend="wasm")
     enable_webcam(opened)
     opened.wait_frames(3)  # warm
@@ -303,6 +303,18 @@ def test_num_tensors_flat_over_100_frames_and_pause_resume(open_page, astronaut_
     assert opened.frames() <= paused_at + 1  # a frame already running may finish
     assert page.text_content("#pause") == "Resume"
     page.click("#pause")
+    opened.wait_frames(3)
+
+    # A hidden tab stops the loop (headless Chromium never hides a tab: the event is simulated).
+    set_visibility = """(state) => {
+      Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});
+      document.dispatchEvent(new Event('visibilitychange'));
+    }"""
+    page.evaluate(set_visibility, "hidden")
+    hidden_at = opened.frames()
+    page.wait_for_timeout(1500)
+    assert opened.frames() <= hidden_at + 1
+    page.evaluate(set_visibility, "visible")
     opened.wait_frames(3)
     assert opened.errors == []
 
