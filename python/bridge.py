@@ -231,6 +231,21 @@ async def idb_put(key: str, value) -> None:
         db.close()
 
 
+def register_service_worker(script: str = "sw.js") -> None:
+    """Start the offline cache (site/sw.js) in the background; without it the site just needs the network."""
+    container = getattr(js.navigator, "serviceWorker", None)
+    if container is None:  # not a secure context, or a browser without service workers
+        return
+
+    async def register():
+        try:
+            await container.register(script, js_value({"scope": "./", "updateViaCache": "none"}))
+        except Exception as error:  # e.g. blocked by the browser's settings: the site still works online
+            log(f"offline cache not installed: {error}")
+
+    asyncio.ensure_future(register())
+
+
 # ---------------------------------------------------------------- TF.js
 
 async def set_backend(name: str) -> bool:
@@ -435,8 +450,9 @@ async def image_from_file(file):
     return await js.createImageBitmap(file)
 
 
-def thumbnail(source, width: int, height: int, mirror: bool):
-    canvas = make("canvas", "thumb")
+def snapshot(source, width: int, height: int, mirror: bool = False):
+    """A canvas with `source` drawn (stretched) at width x height: thumbnails, fixed-size model inputs."""
+    canvas = make("canvas")
     canvas.width, canvas.height = width, height
     ctx = canvas.getContext("2d")
     if mirror:

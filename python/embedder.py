@@ -22,6 +22,10 @@ class Embedder:
         self._in_tidy = bridge.keep(self._embed_now)  # one proxy for the page's lifetime
 
     @property
+    def input_size(self) -> tuple[int, int]:
+        return tuple(self._input_size)
+
+    @property
     def name(self) -> str:
         return self.manifest.name
 

@@ -6,6 +6,9 @@ thing a visitor sees.
 
 from __future__ import annotations
 
+import asyncio
+import traceback
+
 from formatting import format_bytes
 
 
@@ -14,6 +17,19 @@ class Page:
         self.bridge = bridge
         self.debug_open = False
         bridge.listen(bridge.el("debug-toggle"), "click", lambda _e: self.toggle_debug())
+
+    def spawn(self, coroutine) -> asyncio.Task:
+        """Run `coroutine` as a task whose failure is shown in the banner and logged with its traceback."""
+        task = asyncio.ensure_future(coroutine)
+        task.add_done_callback(self._report)
+        return task
+
+    def _report(self, task: asyncio.Task) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        self.bridge.log("".join(traceback.format_exception(error)))
+        self.message(f"Something went wrong: {error}")
 
     def set_state(self, state: str) -> None:
         self.bridge.set_data("page", "state", state)
@@ -31,6 +47,11 @@ class Page:
         self.bridge.set_hidden("loading", True)
         self.bridge.set_hidden("app", False)
         self.set_state("ready")
+        # Offline after the first visit: registered once the page runs, so it never slows the start.
+        # (Unit-test fakes of the bridge need not provide it.)
+        register = getattr(self.bridge, "register_service_worker", None)
+        if register is not None:
+            register()
 
     def message(self, text: str, kind: str = "error") -> None:
         self.bridge.set_text("message", text)
@@ -60,6 +81,7 @@ class Page:
     def debug(self, stats: dict) -> None:
         """Cheap enough to update every frame; only written while the panel is open."""
         self.bridge.set_data("page", "frames", str(stats["frames"]))
+        self.bridge.set_data("page", "tensors", str(stats["tensors"]))
         if self.debug_open:
             self.bridge.set_text("debug-fps", f"{stats['fps']:.1f}")
             self.bridge.set_text("debug-tensors", str(stats["tensors"]))

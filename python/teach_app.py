@@ -69,7 +69,7 @@ class TeachApp:
         self.embedder = Embedder(self.b, model, manifest)
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
         self.page.loading("Warming up the model (the first run compiles shaders)…")
-        self._warm_up()
+        await self._warm_up()
         await self._restore()
         self._wire()
         self.render_classes()
@@ -77,12 +77,15 @@ class TeachApp:
         self.page.status(backend_name, manifest.title, manifest.weights)
         self.page.ready()
         await self.start_camera()
-        asyncio.ensure_future(self.loop.run())
+        self.page.spawn(self.loop.run())
 
-    def _warm_up(self) -> None:
-        blank = self.b.make("canvas")
-        blank.width, blank.height = THUMB_W, THUMB_H
-        self.b.dispose(self.embedder.embed(blank))
+    async def _warm_up(self) -> None:
+        """One embedding read back: WebGL compiles its shaders lazily, and only a read waits for them."""
+        embedding = self.embedder.embed(self.b.snapshot(self.video, *self.embedder.input_size))
+        try:
+            await self.b.read_floats(embedding)
+        finally:
+            self.b.dispose(embedding)
 
     async def _restore(self) -> None:
         text = await self.b.idb_get(self._store_key())
@@ -121,27 +124,29 @@ class TeachApp:
     # ------------------------------------------------------------ the frame
 
     async def step(self) -> bool:
-        if not self.camera.ready():
+        """One camera frame; idle (no GPU work queued) until there is something to add or predict."""
+        target = self.recording if self.recording is not None else self.once
+        if not self.camera.ready() or (target is None and not self.classes.has_examples()):
             return False
         embedding = self.embedder.embed(self.video)
         try:
-            target = self.recording if self.recording is not None else self.once
             if target is not None:
                 self.once = None
                 await self._add(target, embedding, self.video)
-            await self._predict(embedding)
+            await self._predict(embedding, "camera")
         finally:
             self.b.dispose(embedding)
         return True
 
     async def _add(self, index: int, embedding, source) -> None:
         await self.trainer.add_example(index, embedding)
-        self._add_thumb(index, self.b.thumbnail(source, THUMB_W, THUMB_H, self.mirror and source is self.video))
+        self._add_thumb(index, self.b.snapshot(source, THUMB_W, THUMB_H, self.mirror and source is self.video))
         self._update_counts()
         self._schedule_save()
 
-    async def _predict(self, embedding) -> None:
+    async def _predict(self, embedding, source: str) -> None:
         prediction = await self.trainer.predict(embedding)
+        self.b.set_data("prediction", "source", source)
         headline, rows = prediction_rows(self.classes.names(), prediction.index, prediction.confidences)
         self.b.set_text("predicted", headline)
         self.b.set_data("prediction", "label", "" if prediction.index is None else self.classes.names()[prediction.index])
@@ -157,15 +162,16 @@ class TeachApp:
 
     def _wire(self) -> None:
         b = self.b
-        b.listen(b.el("camera-start"), "click", lambda _e: asyncio.ensure_future(self.start_camera()))
+        b.listen(b.el("camera-start"), "click", lambda _e: self.page.spawn(self.start_camera()))
         b.listen(b.el("camera-select"), "change",
-                 lambda e: asyncio.ensure_future(self.start_camera(e.target.value)))
+                 lambda e: self.page.spawn(self.start_camera(e.target.value)))
         b.listen(b.el("mirror"), "change", lambda e: self._set_mirror(bool(e.target.checked)))
         b.listen(b.el("k"), "input", lambda e: self._set_k(int(e.target.value)))
         b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
         b.listen(b.el("dataset-save"), "click", lambda _e: self.save_file())
-        b.listen(b.el("dataset-load"), "change", lambda e: asyncio.ensure_future(self.load_file(e.target)))
-        b.listen(b.el("classify-file"), "change", lambda e: asyncio.ensure_future(self.classify_files(e.target)))
+        b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
+        b.listen(b.el("camera-resume"), "click", lambda _e: self.resume_camera())
+        b.listen(b.el("classify-file"), "change", lambda e: self.page.spawn(self.classify_files(e.target)))
         # One delegated listener per event for every class card, so re-rendering makes no proxies.
         class_list = b.el("class-list")
         b.listen(class_list, "pointerdown", self._on_pointerdown)
@@ -214,7 +220,7 @@ class TeachApp:
         if action == "rename":
             self._structural(lambda: self.classes.rename(index, event.target.value), rebuild=False)
         elif action == "upload":
-            asyncio.ensure_future(self.add_files(index, event.target))
+            self.page.spawn(self.add_files(index, event.target))
 
     def _structural(self, change, rebuild: bool = True) -> None:
         """A change to the set of classes: rebuild the KNN (dense ids) and the cards."""
@@ -299,7 +305,8 @@ class TeachApp:
             except Exception:
                 bad.append(file.name)
                 continue
-            embedding = self.embedder.embed(bitmap)
+            # One input size for every file: each new size would compile new WebGL shaders.
+            embedding = self.embedder.embed(self.b.snapshot(bitmap, *self.embedder.input_size))
             try:
                 await use(file.name, bitmap, embedding)
             finally:
@@ -315,10 +322,21 @@ class TeachApp:
         await self._embed_files(input_element, use)
 
     async def classify_files(self, input_element) -> None:
-        async def use(name, _bitmap, embedding):
-            await self._predict(embedding)
-            self.b.set_data("prediction", "source", name)
+        """Name an image file: the live loop pauses so its prediction stays on screen."""
+        self.loop.pause(True)
+        self.b.set_hidden("camera-resume", False)
+
+        async def use(name, bitmap, embedding):
+            still = self.b.el("still")
+            still.replaceChildren(self.b.snapshot(bitmap, bitmap.width, bitmap.height))
+            self.b.set_hidden("still", False)
+            await self._predict(embedding, name)
         await self._embed_files(input_element, use)
+
+    def resume_camera(self) -> None:
+        self.b.set_hidden("still", True)
+        self.b.set_hidden("camera-resume", True)
+        self.loop.pause(False)
 
     def save_file(self) -> None:
         self.b.download_text(DATASET_FILE, dataset_format.dumps(self.trainer.dataset()))
@@ -344,7 +362,7 @@ class TeachApp:
         """Keep the dataset in IndexedDB; bursts (a held button) are written once."""
         if self._save_task is not None and not self._save_task.done():
             self._save_task.cancel()
-        self._save_task = asyncio.ensure_future(self._save_later())
+        self._save_task = self.page.spawn(self._save_later())
 
     async def _save_later(self) -> None:
         await asyncio.sleep(SAVE_DELAY_S)

@@ -50,7 +50,8 @@ class OpenedPage:
         return self.frames()
 
     def num_tensors(self) -> int:
-        return self.page.evaluate("tf.memory().numTensors")
+        """tf.memory().numTensors as the page recorded it at the end of its last frame."""
+        return int(self.page.get_attribute("body", "data-tensors"))
 
     def backend(self) -> str:
         return self.page.evaluate("tf.getBackend()")

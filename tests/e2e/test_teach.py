@@ -1,0 +1,134 @@
+"""The Teach page in real Chromium: real TF.js on WebGL, the real CenterNet backbone, a fake camera."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from support.photos import write_views
+
+CLASS_A, CLASS_B = 0, 1
+
+
+def counts(opened) -> list[int]:
+    return [int(c) for c in opened.page.eval_on_selector_all(".class-card .count", "els => els.map(e => e.dataset.count)")]
+
+
+def upload(opened, selector: str, paths: list[str]) -> None:
+    opened.page.set_input_files(selector, paths)
+
+
+def wait_counts(opened, expected: list[int], timeout: int = 120_000) -> None:
+    try:
+        opened.page.wait_for_function(
+            "expected => JSON.stringify([...document.querySelectorAll('.class-card .count')]"
+            ".map(e => Number(e.dataset.count))) === expected", arg=json.dumps(expected, separators=(",", ":")),
+            timeout=timeout)
+    except Exception:
+        raise AssertionError(f"counts {counts(opened)} != {expected}; message: {opened.message()!r}; "
+                             f"page errors: {opened.errors}") from None
+
+
+def classify(opened, path: str) -> str:
+    """Classify one image file; returns the predicted class name."""
+    name = path.rsplit("/", 1)[-1]
+    upload(opened, "#classify-file", [path])
+    opened.page.wait_for_selector(f"#prediction[data-source='{name}']", state="attached", timeout=60_000)
+    return opened.page.get_attribute("#prediction", "data-label")
+
+
+@pytest.fixture(scope="module")
+def photo_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    return {
+        "train": {name: write_views(folder, name, 4, seed=1) for name in ("astronaut", "motorcycle")},
+        "held_out": {name: write_views(folder, name, 2, seed=2) for name in ("astronaut", "motorcycle")},
+    }
+
+
+def test_boots_self_hosted_on_webgl(open_page, astronaut_video):
+    opened = open_page("", video=astronaut_video)
+    opened.wait_ready()
+    assert opened.backend() == "webgl"
+    assert opened.page.get_attribute("body", "data-backend") == "webgl"
+    assert "CenterNet" in opened.page.text_content("#status-model")
+    assert opened.page.get_attribute("body", "data-weights") == "pretrained"
+    assert opened.off_origin() == []
+    assert opened.errors == []
+
+
+def test_teach_two_classes_save_reload_and_reject_bad_file(open_page, astronaut_video, photo_files, tmp_path):
+    opened = open_page("", video=astronaut_video)
+    opened.wait_ready()
+    page = opened.page
+    upload(opened, f".class-card:nth-child({CLASS_A + 1}) input[data-action=upload]", photo_files["train"]["astronaut"])
+    wait_counts(opened, [4, 0, 0, 0])
+    upload(opened, f".class-card:nth-child({CLASS_B + 1}) input[data-action=upload]", photo_files["train"]["motorcycle"])
+    wait_counts(opened, [4, 4, 0, 0])
+
+    # Held-out views of each scene are named correctly.
+    for path in photo_files["held_out"]["astronaut"]:
+        assert classify(opened, path) == "A"
+    for path in photo_files["held_out"]["motorcycle"]:
+        assert classify(opened, path) == "B"
+    # And so is the live camera, which shows the astronaut.
+    page.click("#camera-resume")
+    opened.wait_frames(2)
+    assert page.get_attribute("#prediction", "data-source") == "camera"
+    assert page.get_attribute("#prediction", "data-label") == "A"
+    assert page.text_content("#predicted").startswith("A (")
+
+    # The button adds the current camera frame to a class.
+    page.click("#record-2", timeout=60_000)
+    wait_counts(opened, [4, 4, 1, 0])
+
+    # Save to a file.
+    with page.expect_download() as download:
+        page.click("#dataset-save")
+    saved = tmp_path / "dataset.json"
+    download.value.save_as(saved)
+    doc = json.loads(saved.read_text())
+    assert doc["embedding"] == {"model": "centernet", "size": 720}
+    assert [c["count"] for c in doc["classes"]] == [4, 4, 1, 0]
+
+    # A bad file is refused with a message and changes nothing.
+    bad = tmp_path / "bad.json"
+    bad.write_text(saved.read_text()[:200])
+    upload(opened, "#dataset-load", [str(bad)])
+    page.wait_for_selector("#message:not([hidden])", timeout=30_000)
+    assert "not valid JSON" in opened.message() or "not a dataset" in opened.message()
+    assert counts(opened) == [4, 4, 1, 0]
+
+    # Reload: the dataset comes back from IndexedDB and still predicts.
+    page.wait_for_selector("body[data-saved='9']", state="attached", timeout=30_000)
+    page.reload()
+    opened.wait_ready()
+    assert counts(opened) == [4, 4, 1, 0]
+    assert classify(opened, photo_files["held_out"]["motorcycle"][0]) == "B"
+    assert opened.off_origin() == []
+
+
+def test_camera_denied_upload_still_teaches(open_page, photo_files):
+    opened = open_page("", camera=False)
+    opened.wait_ready()
+    opened.page.wait_for_selector("#message:not([hidden])", timeout=30_000)
+    assert "refused" in opened.message()
+    upload(opened, ".class-card:nth-child(1) input[data-action=upload]", photo_files["train"]["astronaut"][:2])
+    wait_counts(opened, [2, 0, 0, 0])
+    assert classify(opened, photo_files["held_out"]["astronaut"][0]) == "A"
+
+
+def test_tensor_count_flat_over_100_frames(open_page, astronaut_video, photo_files):
+    """After warm-up not one tensor may be added per frame (wasm: the fast backend here)."""
+    opened = open_page("?backend=wasm", video=astronaut_video)
+    opened.wait_ready()
+    assert opened.backend() == "wasm"
+    upload(opened, ".class-card:nth-child(1) input[data-action=upload]", photo_files["train"]["astronaut"][:2])
+    upload(opened, ".class-card:nth-child(2) input[data-action=upload]", photo_files["train"]["motorcycle"][:2])
+    wait_counts(opened, [2, 2, 0, 0])
+    opened.wait_frames(3)
+    before = opened.num_tensors()
+    opened.wait_frames(100, timeout=600_000)
+    assert opened.num_tensors() == before
+    assert opened.page.get_attribute("#prediction", "data-label") == "A"
