@@ -111,7 +111,7 @@ class DetectApp:
         self._fill_class_choice()
         self._show_status()
         self.page.ready()
-        asyncio.ensure_future(self.loop.run())
+        self.page.spawn(self.loop.run())
 
     def _loading_progress(self, done: int, total: int) -> None:
         if done < total:
@@ -294,12 +294,12 @@ class DetectApp:
 
     def _wire(self) -> None:
         b = self.b
-        b.listen(b.el("camera-start"), "click", lambda _e: asyncio.ensure_future(self.start_camera()))
+        b.listen(b.el("camera-start"), "click", lambda _e: self.page.spawn(self.start_camera()))
         b.listen(b.el("show-camera"), "click", lambda _e: self._show("camera"))
-        b.listen(b.el("image-file"), "change", lambda e: asyncio.ensure_future(self.detect_file(e.target)))
+        b.listen(b.el("image-file"), "change", lambda e: self.page.spawn(self.detect_file(e.target)))
         b.listen(b.el("mirror"), "change", lambda e: self._set_mirror(bool(e.target.checked)))
         b.listen(b.el("pause"), "click", lambda _e: self._toggle_pause())
-        b.listen(b.el("detector"), "change", lambda e: asyncio.ensure_future(self.switch_detector(e.target.value)))
+        b.listen(b.el("detector"), "change", lambda e: self.page.spawn(self.switch_detector(e.target.value)))
         b.listen(b.el("threshold"), "input", lambda e: self._change("threshold", int(e.target.value)))
         b.listen(b.el("max-detections"), "input", lambda e: self._change("max-detections", int(e.target.value)))
         b.listen(b.el("class-options"), "change", lambda _e: self._classes_changed())
