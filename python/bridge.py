@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 import js
-from pyodide.ffi import create_proxy, to_js
+from pyodide.ffi import create_once_callable, create_proxy, to_js
 
 tf = js.tf
 document = js.document
@@ -273,6 +273,15 @@ def webgl_canvas():
         return tf.backend().gpgpu.gl.canvas
     except Exception:
         return None
+
+
+def on_webgl_lost(handler) -> bool:
+    """Call `handler()` once if the current WebGL backend loses its context; False when not on WebGL."""
+    canvas = webgl_canvas() if backend_name() == "webgl" else None
+    if canvas is None:
+        return False
+    canvas.addEventListener("webglcontextlost", create_once_callable(lambda _event: handler()))
+    return True
 
 
 def webgl_renderer() -> str:

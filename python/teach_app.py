@@ -51,33 +51,68 @@ class TeachApp:
         self.thumbs: dict[int, list] = {}   # id(ClassData) -> thumbnail canvases
         self.embedder: Embedder | None = None
         self.trainer: KnnTrainer | None = None
-        self.loop = FrameLoop(bridge, self.step, on_stats=page.debug, on_error=self._frame_error)
+        self.loop = self._new_loop()
         self._save_task = None
         self._bar_fills: list = []
 
     # ------------------------------------------------------------ start-up
 
+    def _new_loop(self, frames: int = 0) -> FrameLoop:
+        loop = FrameLoop(self.b, self.step, on_stats=self.page.debug, on_error=self._frame_error)
+        loop.frames = frames
+        return loop
+
     async def start(self) -> None:
         self.page.set_state("starting")
-        self.page.loading("Starting TF.js…")
-        backend_name = await backend.choose(self.b, self.b.query_param("backend"))
         models = await available_models(self.b, "models")
-        name = choose_embedding_model(models, self.b.query_param("model"))
-        files = ModelFiles(self.b, f"models/{name}", progress=lambda d, t: self.page.loading("Loading the model…", d, t))
-        manifest = await files.manifest()
-        model, _labels = await files.load(manifest)
-        self.embedder = Embedder(self.b, model, manifest)
+        self.model_name = choose_embedding_model(models, self.b.query_param("model"))
+        manifest = await self._start_engine(self.b.query_param("backend"))
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
-        self.page.loading("Warming up the model (the first run compiles shaders)…")
-        await self._warm_up()
         await self._restore()
         self._wire()
         self.render_classes()
         self.b.set_text("embedding-name", f"embeddings: {manifest.title}")
-        self.page.status(backend_name, manifest.title, manifest.weights)
         self.page.ready()
         await self.start_camera()
         self.page.spawn(self.loop.run())
+
+    async def _start_engine(self, requested: str | None, exclude: tuple[str, ...] = ()):
+        """Backend, verified model files, warm-up; on WebGL, a lost context restarts it elsewhere."""
+        self.page.loading("Starting TF.js…")
+        backend_name = await backend.choose(self.b, requested, exclude)
+        files = ModelFiles(self.b, f"models/{self.model_name}",
+                           progress=lambda d, t: self.page.loading("Loading the model…", d, t))
+        manifest = await files.manifest()
+        model, _labels = await files.load(manifest)
+        if self.embedder is not None:
+            self.embedder.dispose()
+        self.embedder = Embedder(self.b, model, manifest)
+        self.page.loading("Warming up the model (the first run compiles shaders)…")
+        await self._warm_up()
+        self.b.on_webgl_lost(lambda: self.page.spawn(self._recover_from_lost_webgl()))
+        self.page.status(backend_name, manifest.title, manifest.weights)
+        return manifest
+
+    async def _recover_from_lost_webgl(self) -> None:
+        """The GPU took the WebGL context (driver reset, too many tabs): carry on on wasm or cpu.
+
+        Every tensor lived in that context, so the model is loaded again and the KNN is rebuilt
+        from the examples Python keeps; nothing the user taught is lost.
+        """
+        # The running frame may wait forever on a read from the dead context: leave it, start anew.
+        self.loop.stop()
+        self.loop = self._new_loop(self.loop.frames)
+        self.page.message("The graphics context was lost; switching to another TF.js backend. "
+                          "Your examples are kept.", kind="info")
+        self.page.set_state("recovering")
+        try:
+            await self._start_engine(None, exclude=("webgl",))
+            self.trainer.rebuild()
+        finally:
+            self.page.set_state("ready")
+            self.page.spawn(self.loop.run())
+        self.page.message(f"The graphics context was lost; now running on {self.b.backend_name()}. "
+                          "Your examples are kept.", kind="info")
 
     async def _warm_up(self) -> None:
         """One embedding read back: WebGL compiles its shaders lazily, and only a read waits for them."""
