@@ -345,9 +345,16 @@ def test_camera_denied_explains_and_an_uploaded_photo_is_detected(open_page, ast
 # ---------------------------------------------------------------- a broken model and a second detector
 
 
+def weight_shard(model_dir: Path) -> str:
+    """The (content-hashed) name of the model's weight shard, from its manifest."""
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    (shard,) = [f["path"] for f in manifest["files"] if f["path"].endswith(".bin")]
+    return shard
+
+
 @pytest.fixture(scope="module")
 def site_with_broken_centernet(tmp_path_factory, static_server) -> str:
-    """The built site, but centernet.bin altered (same size) and an offline (untrained) COCO-SSD added.
+    """The built site, but CenterNet's weights altered (same size) and an offline (untrained) COCO-SSD added.
 
     The pretrained COCO-SSD needs model.executeAsync (control flow); the untrained build runs either
     way, so its manifest is switched to "async" to drive the page down the pretrained model's path.
@@ -361,7 +368,7 @@ def site_with_broken_centernet(tmp_path_factory, static_server) -> str:
             (root / entry.name).symlink_to(entry)
     models = root / "models"
     shutil.copytree(SITE / "models" / "centernet", models / "centernet")
-    weights = models / "centernet" / "centernet.bin"
+    weights = models / "centernet" / weight_shard(models / "centernet")
     data = bytearray(weights.read_bytes())
     data[1000] ^= 0xFF
     weights.write_bytes(bytes(data))
@@ -380,8 +387,9 @@ def site_with_broken_centernet(tmp_path_factory, static_server) -> str:
 def test_corrupt_model_file_is_named_and_the_other_detector_runs(open_page, motorcycle_video, site_with_broken_centernet):
     opened = open_detect(open_page, motorcycle_video, backend="wasm", base=site_with_broken_centernet)
     page = opened.page
+    broken = f"models/centernet/{weight_shard(SITE / 'models' / 'centernet')} is corrupt"
     message = opened.message()
-    assert "models/centernet/centernet.bin is corrupt" in message, message
+    assert broken in message, message
     assert "Using SSDLite MobileNet v2 (UNTRAINED offline build) (untrained weights) instead." in message
     assert page.get_attribute("body", "data-detector") == "coco-ssd"
     assert page.get_attribute("body", "data-weights") == "untrained"
@@ -401,7 +409,7 @@ def test_corrupt_model_file_is_named_and_the_other_detector_runs(open_page, moto
     page.select_option("#detector", "centernet")
     page.wait_for_function("() => !document.getElementById('detector').disabled"
                            " && document.getElementById('message').textContent.includes('Still using')")
-    assert "models/centernet/centernet.bin is corrupt" in opened.message()
+    assert broken in opened.message()
     assert page.get_attribute("body", "data-detector") == "coco-ssd"
     assert page.input_value("#detector") == "coco-ssd"
     opened.wait_frames(2)
