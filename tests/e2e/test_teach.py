@@ -132,3 +132,28 @@ def test_tensor_count_flat_over_100_frames(open_page, astronaut_video, photo_fil
     opened.wait_frames(100, timeout=600_000)
     assert opened.num_tensors() == before
     assert opened.page.get_attribute("#prediction", "data-label") == "A"
+
+
+def test_hold_to_record_and_remove_a_middle_class(open_page, astronaut_video, photo_files):
+    """Holding a button records frame after frame; removing class B keeps ids dense and predictions right."""
+    opened = open_page("?backend=wasm", video=astronaut_video)
+    opened.wait_ready()
+    assert opened.backend() == "wasm"
+    page = opened.page
+    upload(opened, ".class-card:nth-child(3) input[data-action=upload]", photo_files["train"]["motorcycle"][:2])
+    wait_counts(opened, [0, 0, 2, 0])
+    page.hover("#record-0")
+    page.mouse.down()
+    page.wait_for_function("Number(document.querySelector('.class-card .count').dataset.count) >= 5", timeout=60_000)
+    page.mouse.up()
+    recorded = counts(opened)[0]
+    opened.wait_frames(3)
+    assert counts(opened)[0] == recorded  # released: recording stopped
+    assert page.get_attribute("#record-0", "data-recording") == "false"
+
+    page.click(".class-card:nth-child(2) [data-action=remove]")
+    wait_counts(opened, [recorded, 2, 0])
+    assert [n.strip() for n in page.eval_on_selector_all(".class-card input.name", "els => els.map(e => e.value)")] == ["A", "C", "D"]
+    opened.wait_frames(3)
+    assert page.get_attribute("#prediction", "data-label") == "A"
+    assert classify(opened, photo_files["held_out"]["motorcycle"][0]) == "C"
