@@ -66,8 +66,10 @@ SNAPSHOT_JS = """() => {
 # ---------------------------------------------------------------- helpers
 
 
-def open_detect(open_page, video=None, backend: str | None = None, camera: bool = True, base: str | None = None):
-    opened = open_page(DETECT + (f"?backend={backend}" if backend else ""), video=video, camera=camera, base=base)
+def open_detect(open_page, video=None, backend: str | None = None, camera: bool = True, base: str | None = None,
+                bypass_csp: bool = True):
+    opened = open_page(DETECT + (f"?backend={backend}" if backend else ""), video=video, camera=camera, base=base,
+                       bypass_csp=bypass_csp)
     opened.wait_ready()
     ran = opened.backend()
     assert ran == (backend or "webgl"), f"expected the {backend or 'webgl'} backend, {ran} ran"
@@ -319,8 +321,9 @@ def test_num_tensors_flat_over_100_frames_pause_and_hidden_tab(open_page, astron
     assert opened.errors == []
 
 
-def test_camera_denied_explains_and_an_uploaded_photo_is_detected(open_page, astronaut_video, photo_files):
-    opened = open_detect(open_page, astronaut_video, backend="wasm", camera=False)
+def test_camera_denied_explains_and_an_uploaded_photo_is_detected_under_the_pages_csp(open_page, astronaut_video,
+                                                                                       photo_files):
+    opened = open_detect(open_page, astronaut_video, backend="wasm", camera=False, bypass_csp=False)
     page = opened.page
     page.click("#camera-start")
     page.wait_for_selector("#message:not([hidden])")
