@@ -11,6 +11,7 @@ import asyncio
 import backend
 import dataset as dataset_format
 from camera import Camera, message_for
+from class_cards import ClassCards
 from class_list import ClassList, ClassListError
 from embedder import Embedder
 from formatting import prediction_rows
@@ -19,7 +20,6 @@ from knn_trainer import KnnTrainer
 from model_files import ModelError, ModelFiles, available_models
 
 THUMB_W, THUMB_H = 64, 48
-THUMBS_SHOWN = 24
 SAVE_DELAY_S = 0.5
 DATASET_FILE = "train-your-browser-dataset.json"
 
@@ -48,12 +48,11 @@ class TeachApp:
         self.mirror = True
         self.recording: int | None = None   # class whose button is held
         self.once: int | None = None        # a click: one example on the next frame
-        self.thumbs: dict[int, list] = {}   # id(ClassData) -> thumbnail canvases
+        self.cards = ClassCards(bridge)
         self.embedder: Embedder | None = None
         self.trainer: KnnTrainer | None = None
         self.loop = self._new_loop()
         self._save_task = None
-        self._bar_fills: list = []
 
     # ------------------------------------------------------------ start-up
 
@@ -175,8 +174,9 @@ class TeachApp:
 
     async def _add(self, index: int, embedding, source) -> None:
         await self.trainer.add_example(index, embedding)
-        self._add_thumb(index, self.b.snapshot(source, THUMB_W, THUMB_H, self.mirror and source is self.video))
-        self._update_counts()
+        self.cards.add_thumb(self.classes, index,
+                             self.b.snapshot(source, THUMB_W, THUMB_H, self.mirror and source is self.video))
+        self.cards.update_counts(self.classes.counts())
         self._schedule_save()
 
     async def _predict(self, embedding, source: str) -> None:
@@ -185,10 +185,7 @@ class TeachApp:
         headline, rows = prediction_rows(self.classes.names(), prediction.index, prediction.confidences)
         self.b.set_text("predicted", headline)
         self.b.set_data("prediction", "label", "" if prediction.index is None else self.classes.names()[prediction.index])
-        for fill, (_name, fraction, text, top) in zip(self._bar_fills, rows):
-            fill.style.width = f"{fraction * 100:.0f}%"
-            fill.parentElement.nextElementSibling.textContent = text
-            fill.parentElement.parentElement.dataset.top = "true" if top else "false"
+        self.cards.show_confidences(rows)
 
     def _frame_error(self, error) -> None:
         self.page.message(f"A frame failed: {error}")
@@ -272,62 +269,7 @@ class TeachApp:
         self.render_classes()
 
     def render_classes(self) -> None:
-        b = self.b
-        live = {id(c) for c in self.classes.classes}
-        self.thumbs = {key: canvases for key, canvases in self.thumbs.items() if key in live}
-        class_list, bars = b.el("class-list"), b.el("bars")
-        class_list.innerHTML = ""
-        bars.innerHTML = ""
-        self._bar_fills = []
-        for index, data in enumerate(self.classes.classes):
-            class_list.appendChild(self._card(index, data))
-            bars.appendChild(self._bar(data.name))
-        self._update_counts()
-
-    def _card(self, index: int, data):
-        b = self.b
-        card = b.make("div", "class-card")
-        card.dataset.index = str(index)
-        card.innerHTML = (
-            '<header><input class="name" data-action="rename" aria-label="Class name">'
-            '<span class="count"></span></header>'
-            '<div class="actions"><button type="button" class="primary record" data-action="record">Add example</button>'
-            '<label class="button">Add images <input type="file" accept="image/*" multiple hidden data-action="upload"></label>'
-            '<button type="button" data-action="clear">Clear</button>'
-            '<button type="button" class="danger" data-action="remove">Remove</button></div>'
-            '<div class="thumbs"></div>')
-        for element in card.querySelectorAll("[data-action]"):
-            element.dataset.index = str(index)
-        card.querySelector("input.name").value = data.name
-        record = card.querySelector("button.record")
-        record.id = f"record-{index}"
-        record.textContent = f"Add example to {data.name}"
-        strip = card.querySelector(".thumbs")
-        for canvas in self.thumbs.get(id(data), []):
-            strip.appendChild(canvas)
-        return card
-
-    def _bar(self, name: str):
-        row = self.b.make("div", "bar-row")
-        row.innerHTML = '<span class="label"></span><span class="track"><span class="fill"></span></span><span class="value">0%</span>'
-        row.querySelector(".label").textContent = name
-        self._bar_fills.append(row.querySelector(".fill"))
-        return row
-
-    def _add_thumb(self, index: int, canvas) -> None:
-        canvases = self.thumbs.setdefault(id(self.classes.classes[index]), [])
-        canvases.append(canvas)
-        strip = self.b.el("class-list").children.item(index).querySelector(".thumbs")
-        strip.appendChild(canvas)
-        if len(canvases) > THUMBS_SHOWN:
-            canvases.pop(0).remove()
-
-    def _update_counts(self) -> None:
-        cards = self.b.el("class-list").children
-        for index, count in enumerate(self.classes.counts()):
-            label = cards.item(index).querySelector(".count")
-            label.textContent = f"{count} example{'s' if count != 1 else ''}"
-            label.dataset.count = str(count)
+        self.cards.render(self.classes)
 
     # ------------------------------------------------------------ files
 
@@ -387,7 +329,7 @@ class TeachApp:
             self.page.message(f"{files[0].name}: {error} Your current dataset is unchanged.")
             return
         self.trainer.load(loaded)
-        self.thumbs = {}
+        self.cards.forget_thumbs()
         self.render_classes()
         self._schedule_save()
         self.page.message(f"Loaded {loaded.total_examples()} examples in {len(loaded.classes)} classes from "
