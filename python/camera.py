@@ -4,22 +4,22 @@ from __future__ import annotations
 
 MESSAGES = {
     "NotAllowedError": "Camera access was refused. Allow the camera for this site in the browser's "
-                       "settings and press “Start camera” again, or use image files instead.",
+                       "settings and press “Enable webcam” again, or use image files instead.",
     "SecurityError": "Camera access was refused. Allow the camera for this site in the browser's "
-                     "settings and press “Start camera” again, or use image files instead.",
-    "NotFoundError": "No camera was found. Plug one in and press “Start camera”, or use image files instead.",
-    "NotReadableError": "The camera is busy in another program or tab. Close it there and press “Start camera” again.",
+                     "settings and press “Enable webcam” again, or use image files instead.",
+    "NotFoundError": "No camera was found. Plug one in and press “Enable webcam”, or use image files instead.",
+    "NotReadableError": "The camera is busy in another program or tab. Close it there and press “Enable webcam” again.",
     "OverconstrainedError": "The chosen camera is not available any more. Pick another one.",
-    "AbortError": "The camera could not start. Press “Start camera” to try again.",
+    "AbortError": "The camera could not start. Press “Enable webcam” to try again.",
     "insecure": "The camera only works on a secure page (https:// or http://localhost). Open the site that "
                 "way, or use image files instead.",
-    "ended": "The camera stopped (unplugged or turned off). Press “Start camera” to use it again; "
-             "your examples are kept.",
+    "ended": "The camera stopped (unplugged or turned off). Press “Enable webcam” to use it again, "
+             "or use image files; nothing you made is lost.",
 }
 
 
 def message_for(error_name: str) -> str:
-    return MESSAGES.get(error_name, f"The camera could not start ({error_name}). Press “Start camera” to "
+    return MESSAGES.get(error_name, f"The camera could not start ({error_name}). Press “Enable webcam” to "
                                     "try again, or use image files instead.")
 
 

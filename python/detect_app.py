@@ -13,22 +13,16 @@ import json
 from dataclasses import replace
 
 import backend
-from camera import Camera
+from camera import Camera, message_for
 from detections import Placed, class_names, filter_summary, place, select
 from detector import Detector
 from frame_loop import FrameLoop
 from model_files import ModelError, available_models
 
-CAMERA_BUTTON = "“Enable webcam”"
-CAMERA_ENDED = f"The camera stopped (unplugged or turned off). Press {CAMERA_BUTTON} to use it again, or use an image file."
 BOX_STYLE = {"color": "#00e676", "text_color": "#0b1a10", "line_width": 3, "font": "600 14px system-ui, sans-serif",
              "tab_height": 20}
 WARM_UP_SIZE = (64, 48)
 
-
-def name_camera_button(message: str) -> str:
-    """camera.py's explanations say “Start camera”, the Teach page's button; this page's says “Enable webcam”."""
-    return message.replace("“Start camera”", CAMERA_BUTTON)
 
 
 def detector_order(models: list[dict], requested: str | None) -> list[str]:
@@ -144,7 +138,7 @@ class DetectApp:
     async def start_camera(self) -> None:
         error = await self.camera.start()
         if error:
-            self._camera_error(name_camera_button(error))
+            self._camera_error(error)
             return
         if self._camera_error_shown:
             self.page.clear_message()
@@ -156,7 +150,7 @@ class DetectApp:
         self._camera_error_shown = True
 
     def _camera_ended(self) -> None:
-        self._camera_error(CAMERA_ENDED)
+        self._camera_error(message_for("ended"))
         if self.showing == "still":
             self._show_camera_buttons()
         else:

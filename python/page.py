@@ -87,3 +87,13 @@ class Page:
             self.bridge.set_text("debug-tensors", str(stats["tensors"]))
             self.bridge.set_text("debug-backend", stats["backend"])
             self.bridge.set_text("debug-frames", str(stats["frames"]))
+
+
+async def run_app(bridge, app_class) -> None:
+    """Start a page's app; if it cannot start, the page says why instead of going blank."""
+    page = Page(bridge)
+    try:
+        await app_class(bridge, page).start()
+    except Exception as error:
+        page.fatal(str(error))
+        raise
