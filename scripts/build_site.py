@@ -7,6 +7,8 @@ other origin involved. Run from the repository root after `npm ci`.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -32,7 +34,6 @@ VENDOR_FILES = [
         "tfjs/tfjs-backend-wasm-threaded-simd.wasm",
     ),
     ("@tensorflow-models/knn-classifier/dist/knn-classifier.min.js", "models/knn-classifier.min.js"),
-    ("@tensorflow-models/coco-ssd/dist/coco-ssd.min.js", "models/coco-ssd.min.js"),
 ]
 # PyScript lazily imports its chunks by relative path, so the whole dist (minus source maps) ships.
 PYSCRIPT_DIST = "@pyscript/core/dist"
@@ -72,6 +73,31 @@ def build_models(args: list[str]) -> None:
     subprocess.run([sys.executable, "-m", "convert", "site", "--out", str(SITE / "models"), *args], check=True, cwd=ROOT)
 
 
+# Never precached by the service worker: itself and its list, a developer page, and the threaded
+# TF.js wasm build, which TF.js loads only on cross-origin-isolated pages (this site is not one).
+PRECACHE_SKIP = {"sw.js", "sw-precache.js", "smoke.html", "vendor/tfjs/tfjs-backend-wasm-threaded-simd.wasm"}
+
+
+def write_precache(site: Path = SITE) -> str:
+    """site/sw-precache.js: each file the pages may load with its sha256, and a version naming them all.
+
+    site/sw.js imports it; since the browser re-checks a service worker's imported scripts, a deploy
+    that changes any file changes this one, and the new worker replaces the stale cache. Returns the version.
+    """
+    files = {}
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        rel = path.relative_to(site).as_posix()
+        if rel in PRECACHE_SKIP or rel.endswith(".map") or rel.startswith(".") or "/." in rel:
+            continue
+        files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if "index.html" in files:
+        files["./"] = files["index.html"]  # the site's root URL serves index.html
+    version = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
+    body = json.dumps({"version": version, "files": files}, indent=1, sort_keys=True)
+    (site / "sw-precache.js").write_text(f"self.TYB_PRECACHE = {body};\n", encoding="utf-8")
+    return version
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-models", action="store_true", help="keep site/models as it is")
@@ -80,6 +106,7 @@ def main() -> None:
     stage_python()
     if not args.skip_models:
         build_models(convert_args)
+    write_precache()
     print(f"site built in {SITE}")
 
 

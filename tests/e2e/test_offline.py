@@ -1,0 +1,113 @@
+"""Offline after the first visit: the service worker (site/sw.js) caches every file the pages load.
+
+Runs on the wasm backend (webgl here is SwiftShader: seconds per frame); the backend is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from support.datasets import load_into_teach, write_dataset
+from support.site_copy import copy_site, replace
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import build_site  # noqa: E402  (scripts/ is not a package)
+
+SW_TIMEOUT_S = 120
+
+
+def wait_offline_ready(opened) -> str:
+    """Wait until the service worker controls the page and its cache holds the whole precache list."""
+    deadline = time.monotonic() + SW_TIMEOUT_S
+    state = {}
+    while time.monotonic() < deadline:
+        state = opened.page.evaluate("""async () => {
+            const controller = navigator.serviceWorker.controller;
+            const names = (await caches.keys()).filter((n) => n.startsWith("tyb-"));
+            const sizes = await Promise.all(names.map(async (n) => (await (await caches.open(n)).keys()).length));
+            return {controlled: !!controller, names, sizes};
+        }""")
+        expected = len(precache(opened)["files"])
+        if state["controlled"] and len(state["names"]) == 1 and state["sizes"][0] == expected:
+            return state["names"][0]
+        time.sleep(0.5)
+    pytest.fail(f"the service worker did not cache the site in {SW_TIMEOUT_S}s: {state}")
+
+
+def precache(opened) -> dict:
+    text = opened.page.evaluate("fetch('sw-precache.js', {cache: 'no-store'}).then((r) => r.text())")
+    return json.loads(re.search(r"=\s*(\{.*\});", text, re.S).group(1))
+
+
+def check_predicting(opened, frames: int = 3) -> None:
+    opened.wait_ready()
+    assert opened.backend() == "wasm", "expected the wasm backend (?backend=wasm); another one ran"
+    opened.wait_frames(frames, timeout=60_000)
+
+
+@pytest.fixture
+def deployed(static_server, tmp_path):
+    """A copy of the built site with its precache list rewritten as the build writes it, so files
+    edited in site/ since the last build do not fail the install. Returns (directory, base URL)."""
+    site = copy_site(tmp_path / "site")
+    build_site.write_precache(site)
+    return site, static_server(site)
+
+
+@pytest.fixture
+def examples(tmp_path) -> Path:
+    """Teach predicts only once a class has examples."""
+    return write_dataset(tmp_path / "examples.json", {"A": 3, "B": 3})
+
+
+def test_both_pages_work_offline_after_one_visit(open_page, deployed, examples):
+    teach = open_page("index.html?backend=wasm", base=deployed[1])
+    teach.wait_ready()
+    load_into_teach(teach, examples, [3, 3])
+    check_predicting(teach)
+    wait_offline_ready(teach)
+
+    teach.page.context.set_offline(True)
+    teach.page.reload()
+    check_predicting(teach)  # the examples came back from IndexedDB
+    assert teach.page.get_attribute("#prediction", "data-label") in ("A", "B")
+    assert teach.message() == "", teach.message()
+
+    teach.page.goto(teach.base + "detect.html?backend=wasm")
+    teach.wait_ready()
+    teach.page.click("#camera-start")
+    check_predicting(teach)
+    assert teach.page.get_attribute("body", "data-state") == "ready"
+    assert teach.errors == [], teach.errors
+
+
+def test_a_new_deploy_replaces_stale_files(open_page, deployed, examples):
+    site, base = deployed
+    opened = open_page("index.html?backend=wasm", base=base)
+    opened.wait_ready()
+    load_into_teach(opened, examples, [3, 3])
+    check_predicting(opened, frames=1)
+    first = wait_offline_ready(opened)
+
+    # Deploy a change: one file differs, and the build rewrites the precache list.
+    marker = f"/* deploy {time.time()} */\n"
+    replace(site / "style.css", (site / "style.css").read_bytes() + marker.encode())
+    version = build_site.write_precache(site)
+    assert f"tyb-{version}" != first
+
+    # The browser re-checks sw.js and its imported list on navigations (after a delay) and on
+    # update(); ask now rather than wait.
+    opened.page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    assert wait_offline_ready(opened) == f"tyb-{version}", "the old cache was not replaced"
+
+    opened.page.context.set_offline(True)
+    opened.page.reload()
+    check_predicting(opened, frames=1)
+    css = opened.page.evaluate("fetch('style.css').then((r) => r.text())")
+    assert css.endswith(marker), "offline, the page got the stale style.css"
