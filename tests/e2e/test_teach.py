@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from support.photos import write_views
+
+SITE = Path(__file__).resolve().parents[2] / "site"
 
 CLASS_A, CLASS_B = 0, 1
 
@@ -157,3 +160,54 @@ def test_hold_to_record_and_remove_a_middle_class(open_page, astronaut_video, ph
     opened.wait_frames(3)
     assert page.get_attribute("#prediction", "data-label") == "A"
     assert classify(opened, photo_files["held_out"]["motorcycle"][0]) == "C"
+
+
+@pytest.fixture(scope="module")
+def site_with_offline_mobilenet(tmp_path_factory, static_server) -> str:
+    """The built site plus an untrained MobileNet from the converter's offline source (needs TensorFlow)."""
+    from convert import cli
+
+    root = tmp_path_factory.mktemp("mobilenet-site")
+    for entry in SITE.iterdir():
+        if entry.name != "models":
+            (root / entry.name).symlink_to(entry)
+    models = root / "models"
+    models.mkdir()
+    (models / "centernet").symlink_to(SITE / "models" / "centernet")
+    assert cli.main(["mobilenet", "--source", "offline", "--out", str(models / "mobilenet"),
+                     "--eval-inputs", "2", "--no-progress"]) == 0
+    manifest = json.loads((models / "mobilenet" / "manifest.json").read_text())
+    index = json.loads((SITE / "models" / "index.json").read_text())
+    index["models"].append({"name": "mobilenet", "task": "classification", "weights": manifest["weights"],
+                            "title": manifest["title"]})
+    (models / "index.json").write_text(json.dumps(index))
+    return static_server(root)
+
+
+def test_mobilenet_embeddings_and_a_dataset_from_another_model(open_page, astronaut_video, photo_files,
+                                                              site_with_offline_mobilenet, tmp_path):
+    """Teach runs on MobileNet's embedding when asked, says its weights are untrained, and a dataset made
+    with it is refused by the CenterNet page with a message that names both models."""
+    opened = open_page("?model=mobilenet&backend=wasm", video=astronaut_video, base=site_with_offline_mobilenet)
+    opened.wait_ready()
+    page = opened.page
+    assert page.get_attribute("body", "data-weights") == "untrained"
+    assert "UNTRAINED" in page.text_content("#status-model")
+    upload(opened, ".class-card:nth-child(1) input[data-action=upload]", photo_files["train"]["astronaut"][:2])
+    wait_counts(opened, [2, 0, 0, 0])
+    opened.wait_frames(2)
+    assert page.get_attribute("#prediction", "data-label") == "A"
+    with page.expect_download() as download:
+        page.click("#dataset-save")
+    saved = tmp_path / "mobilenet-dataset.json"
+    download.value.save_as(saved)
+    assert json.loads(saved.read_text())["embedding"]["model"] == "mobilenet"
+
+    centernet = open_page("?backend=wasm", camera=False, base=site_with_offline_mobilenet)
+    centernet.wait_ready()
+    upload(centernet, ".class-card:nth-child(2) input[data-action=upload]", photo_files["train"]["motorcycle"][:1])
+    wait_counts(centernet, [0, 1, 0, 0])
+    upload(centernet, "#dataset-load", [str(saved)])
+    centernet.page.wait_for_selector("#message:has-text('mobilenet-dataset.json')", timeout=30_000)
+    assert "'mobilenet'" in centernet.message() and "'centernet'" in centernet.message()
+    assert counts(centernet) == [0, 1, 0, 0]
