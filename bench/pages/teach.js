@@ -1,0 +1,93 @@
+// Teach, plain JS: webcam -> embedding (the model's embedding node) -> knn-classifier -> class + bars.
+"use strict";
+
+(async () => {
+  const CLASSES = ["A", "B", "C", "D"];
+  await TYB.backend();
+  const { model, manifest } = await TYB.model(TYB.params.get("model") || "centernet");
+  const node = manifest.outputs.embedding;
+  const size = manifest.embedding_size;
+  const video = document.getElementById("video");
+  const embed = (source) => tf.tidy(() => tf.reshape(model.execute(TYB.input(source, manifest), node), [-1]));
+
+  // Warm up (first run compiles shaders), as the Python page does before it says "ready".
+  const warm = embed(video.videoWidth ? video : document.createElement("canvas"));
+  await warm.data();
+  warm.dispose();
+
+  // As many examples as the benchmark loads into the Python page: `?examples=3` per class A and B.
+  const knn = knnClassifier.create();
+  const perClass = Number(TYB.params.get("examples") || 3);
+  for (const label of [0, 1]) {
+    for (let i = 0; i < perClass; i++) {
+      const example = tf.randomNormal([size]);
+      knn.addExample(example, label);
+      example.dispose();
+    }
+  }
+  const bars = CLASSES.slice(0, 2).map((name) => {
+    const row = document.createElement("div");
+    row.innerHTML = '<span class="label"></span><span class="track"><span class="fill"></span></span><span class="value">0%</span>';
+    row.querySelector(".label").textContent = name;
+    document.getElementById("bars").appendChild(row);
+    return row.querySelector(".fill");
+  });
+  document.body.dataset.state = "ready";
+  await TYB.camera(video);
+
+  const k = 3;
+  TYB.run(async () => {
+    if (!TYB.ready(video)) return false;
+    const embedding = embed(video);
+    try {
+      const { label, confidences } = await knn.predictClass(embedding, k);
+      const name = CLASSES[label];
+      document.getElementById("predicted").textContent = `${name} (${Math.round(confidences[label] * 100)}%)`;
+      document.getElementById("prediction").dataset.label = name;
+      bars.forEach((fill, i) => {
+        const value = confidences[i] || 0;
+        fill.style.width = `${(value * 100).toFixed(0)}%`;
+        fill.parentElement.nextElementSibling.textContent = `${Math.round(value * 100)}%`;
+        fill.parentElement.parentElement.dataset.top = String(i === label);
+      });
+    } finally {
+      embedding.dispose();
+    }
+    return true;
+  });
+
+  // For the benchmark: KNN predict time with n stored examples vs one embedding inference (median ms).
+  window.benchKnn = async (n, runs) => {
+    const bench = knnClassifier.create();
+    const dataset = {};
+    for (let c = 0; c < 4; c++) {
+      dataset[c] = tf.tidy(() => {
+        const m = tf.randomNormal([Math.ceil(n / 4), size]);
+        return tf.div(m, tf.norm(m, "euclidean", 1, true));
+      });
+    }
+    bench.setClassifierDataset(dataset);
+    const query = tf.randomNormal([size]);
+    await bench.predictClass(query, k); // warm-up
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await bench.predictClass(query, k);
+      times.push(performance.now() - t0);
+    }
+    query.dispose();
+    bench.dispose();
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  };
+  window.benchEmbed = async (runs) => {
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const e = embed(video);
+      await e.data();
+      e.dispose();
+      times.push(performance.now() - t0);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  };
+})().catch(TYB.fail);

@@ -1,0 +1,477 @@
+"""Benchmark the built site against the plain-JS baseline pages in bench/pages/, side by side.
+
+    python bench/run.py                     # everything (about 30-40 min on 2 cores)
+    python bench/run.py --parts loop,bytes  # some parts; --quick for a short smoke run
+
+Writes JSON (default bench/results/latest.json) and prints a short table. Every figure names the
+TF.js backend it ran on, and the JSON records the WebGL renderer (here: SwiftShader, a CPU emulation).
+Parts:
+  loop   frames per second, Python page vs plain-JS page, Teach and Detect, each backend; the two
+         pages run in the same browser, alternately (the idle one frozen), so load drift cancels.
+  cold   navigation -> ready and -> first frame, empty cache and warm cache, Python vs plain JS.
+  bytes  bytes of the first visit by kind (runtime, libraries, models, app), raw, gzip, brotli.
+  knn    knn-classifier predict time with 10..10,000 stored examples vs one embedding inference.
+  soak   numTensors and JS heap over 10,000 frames of the Python Teach page on the fastest backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "site"
+PAGES = Path(__file__).resolve().parent / "pages"
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "python")]
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from support.datasets import write_dataset  # noqa: E402
+from support.photos import PHOTOS  # noqa: E402
+from support.y4m import fit, write_y4m  # noqa: E402
+
+try:
+    import brotli
+except ImportError:  # pip install brotli
+    brotli = None
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+BACKENDS = ("webgl", "wasm", "cpu")
+EXAMPLES_PER_CLASS = 3
+# Per page and backend: (frames per window, rounds, seconds allowed to boot). A frame costs ~75 ms on
+# wasm here, ~2.4 s (Teach) / ~9 s (Detect) on SwiftShader webgl, and more on cpu.
+LOOP_PLAN = {
+    ("teach", "wasm"): (60, 3, 180), ("teach", "webgl"): (3, 2, 240), ("teach", "cpu"): (2, 1, 300),
+    ("detect", "wasm"): (15, 3, 180), ("detect", "webgl"): (2, 1, 300), ("detect", "cpu"): (1, 1, 300),
+}
+KNN_SIZES = (10, 100, 1000, 10_000)
+
+# Timestamps of state changes, taken in the page from the first byte (performance.now()).
+MARKS = """
+window.__marks = {};
+new MutationObserver(() => {
+  const b = document.body;
+  if (!b) return;
+  if (b.dataset.state && !(b.dataset.state in window.__marks)) window.__marks[b.dataset.state] = performance.now();
+  if (b.dataset.frames && !("frame" in window.__marks)) window.__marks.frame = performance.now();
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-state", "data-frames"]});
+"""
+# Frame timestamps over one window: resolves after `n` more frames or `timeoutMs`.
+WINDOW = """([n, timeoutMs]) => new Promise((resolve) => {
+  const samples = [[performance.now(), Number(document.body.dataset.frames || 0)]];
+  const target = samples[0][1] + n;
+  const observer = new MutationObserver(() => {
+    const frames = Number(document.body.dataset.frames || 0);
+    if (frames !== samples[samples.length - 1][1]) samples.push([performance.now(), frames]);
+    if (frames >= target) finish();
+  });
+  const timer = setTimeout(finish, timeoutMs);
+  function finish() { observer.disconnect(); clearTimeout(timer); resolve(samples); }
+  observer.observe(document.body, {attributes: true, attributeFilter: ["data-frames"]});
+})"""
+
+
+# ------------------------------------------------------------------ serving
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """site/ at /, bench/pages/ at /bench/; no caching headers beyond what http.server sends."""
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm",
+                      ".mjs": "text/javascript", ".js": "text/javascript", ".json": "application/json"}
+
+    def translate_path(self, path: str) -> str:
+        clean = unquote(urlsplit(path).path)
+        if clean.startswith("/bench/"):
+            return str(PAGES / clean[len("/bench/"):])
+        return str(SITE / clean.lstrip("/")) if clean != "/" else str(SITE)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve() -> str:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def local_file(url: str) -> Path | None:
+    path = urlsplit(url).path
+    if path.startswith("/bench/"):
+        return PAGES / path[len("/bench/"):]
+    file = SITE / (path.lstrip("/") or "index.html")
+    return file if file.is_file() else None
+
+
+# ------------------------------------------------------------------ pages
+
+URLS = {
+    ("teach", "python"): "index.html?backend={backend}",
+    ("teach", "js"): "bench/teach.html?backend={backend}&examples={examples}",
+    ("detect", "python"): "detect.html?backend={backend}",
+    ("detect", "js"): "bench/detect.html?backend={backend}",
+}
+
+
+class Bench:
+    def __init__(self, browser, base: str, work: Path):
+        self.browser = browser
+        self.base = base
+        self.dataset = write_dataset(work / "dataset.json", {"A": EXAMPLES_PER_CLASS, "B": EXAMPLES_PER_CLASS})
+
+    def context(self):
+        context = self.browser.new_context(permissions=["camera"])
+        context.add_init_script(MARKS)
+        return context
+
+    def open(self, context, demo: str, impl: str, backend: str, boot_s: float):
+        """Open one page and bring it to its loop; returns the page (raises TimeoutError when too slow)."""
+        page = context.new_page()
+        page.goto(self.base + URLS[demo, impl].format(backend=backend, examples=EXAMPLES_PER_CLASS))
+        page.wait_for_selector("body[data-state=ready], body[data-state=error]", state="attached",
+                               timeout=boot_s * 1000)
+        if page.get_attribute("body", "data-state") == "error":
+            raise RuntimeError(f"{demo}/{impl} failed: {page.text_content('#message')}")
+        ran = page.evaluate("tf.getBackend()")
+        if ran != backend:
+            raise RuntimeError(f"{demo}/{impl}: asked for {backend}, {ran} ran")
+        if impl == "python" and demo == "teach" and not page.query_selector(".class-card .count[data-count='3']"):
+            page.set_input_files("#dataset-load", str(self.dataset))
+        if impl == "python" and demo == "detect":
+            page.click("#camera-start")
+        page.wait_for_selector("body[data-frames]", state="attached", timeout=boot_s * 1000)
+        return page
+
+    @staticmethod
+    def window(page, frames: int, timeout_s: float) -> dict:
+        samples = page.evaluate(WINDOW, [frames, timeout_s * 1000])
+        if len(samples) < 2:
+            return {"frames": 0, "ms": None}
+        (t0, f0), (t1, f1) = samples[0], samples[-1]
+        return {"frames": f1 - f0, "ms": t1 - t0}
+
+
+def freeze(page, frozen: bool) -> None:
+    session = page.context.new_cdp_session(page)
+    session.send("Page.setWebLifecycleState", {"state": "frozen" if frozen else "active"})
+    session.detach()
+
+
+# ------------------------------------------------------------------ parts
+
+def part_loop(bench: Bench, quick: bool) -> list[dict]:
+    rows = []
+    for demo in ("teach", "detect"):
+        for backend in BACKENDS:
+            frames, rounds, boot_s = LOOP_PLAN[demo, backend]
+            if quick:
+                frames, rounds = max(1, frames // 4), 1
+            row = {"demo": demo, "backend": backend, "frames_per_window": frames, "rounds": rounds}
+            context = bench.context()
+            started = time.monotonic()
+            try:
+                pages = {}
+                for impl in ("python", "js"):
+                    pages[impl] = bench.open(context, demo, impl, backend, boot_s)
+                    bench.window(pages[impl], 1, boot_s)  # past the first (slow) frame
+                    freeze(pages[impl], True)
+                totals = {impl: {"frames": 0, "ms": 0.0} for impl in pages}
+                per_frame_timeout = {"wasm": 5, "webgl": 60, "cpu": 300}[backend] * (4 if demo == "detect" else 1)
+                for _ in range(rounds):
+                    for impl, page in pages.items():
+                        freeze(page, False)
+                        result = bench.window(page, frames, per_frame_timeout * frames + 10)
+                        freeze(page, True)
+                        if result["ms"]:
+                            totals[impl]["frames"] += result["frames"]
+                            totals[impl]["ms"] += result["ms"]
+                for impl, total in totals.items():
+                    row[impl] = {"frames": total["frames"], "ms_per_frame": total["ms"] / total["frames"]
+                                 if total["frames"] else None}
+                    row[impl]["fps"] = 1000 / row[impl]["ms_per_frame"] if row[impl]["ms_per_frame"] else None
+                py, js = row["python"]["ms_per_frame"], row["js"]["ms_per_frame"]
+                if py and js:
+                    row["ratio"] = js / py  # fps(python) / fps(js)
+                    row["overhead_ms_per_frame"] = py - js
+            except Exception as error:  # too slow to boot, or a failure: recorded, never silently passed
+                row["skipped"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+            finally:
+                context.close()
+            row["seconds"] = round(time.monotonic() - started, 1)
+            print(f"  loop {demo:6s} {backend:5s} {summary_loop(row)}", flush=True)
+            rows.append(row)
+    return rows
+
+
+def part_cold(bench: Bench, backend: str) -> tuple[list[dict], dict]:
+    """Empty cache then warm cache (same browser context: HTTP cache, service worker, IndexedDB)."""
+    rows, loaded = [], {}
+    for demo in ("teach", "detect"):
+        for impl in ("python", "js"):
+            context = bench.context()
+            urls = []
+            context.on("response", lambda response: urls.append(response.url))
+            row = {"demo": demo, "impl": impl, "backend": backend}
+            try:
+                for visit in ("empty_cache", "warm_cache"):
+                    if visit == "warm_cache":
+                        time.sleep(3)  # let the service worker finish caching, as a visitor's would
+                    page = bench.open(context, demo, impl, backend, 240)
+                    marks = page.evaluate("window.__marks")
+                    row[visit] = {"ready_ms": round(marks.get("ready", 0)), "first_frame_ms": round(marks.get("frame", 0))}
+                    if visit == "empty_cache":
+                        loaded[demo, impl] = sorted(set(urls))
+                    page.close()
+            except Exception as error:
+                row["skipped"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+            finally:
+                context.close()
+            print(f"  cold {demo:6s} {impl:6s} {row}", flush=True)
+            rows.append(row)
+    return rows, loaded
+
+
+def kind_of(url: str) -> str:
+    path = urlsplit(url).path
+    if path.startswith(("/vendor/pyodide/", "/vendor/pyscript/")) or path in ("/pyscript.toml", "/pyscript-csp.js"):
+        return "runtime"
+    if path.startswith("/vendor/"):
+        return "libraries"
+    if path.startswith("/models/"):
+        return "models"
+    return "app"
+
+
+def compressed(data: bytes) -> tuple[int, int | None]:
+    return len(gzip.compress(data, compresslevel=6)), (len(brotli.compress(data, quality=11)) if brotli else None)
+
+
+def part_bytes(loaded: dict) -> dict:
+    out = {"levels": {"gzip": 6, "brotli": 11 if brotli else "not measured: pip install brotli"}}
+    for (demo, impl), urls in sorted(loaded.items()):
+        kinds: dict[str, dict] = {}
+        for url in urls:
+            file = local_file(url)
+            if file is None or not file.is_file():
+                continue
+            data = file.read_bytes()
+            gz, br = compressed(data)
+            entry = kinds.setdefault(kind_of(url), {"files": 0, "raw": 0, "gzip": 0, "brotli": 0 if brotli else None})
+            entry["files"] += 1
+            entry["raw"] += len(data)
+            entry["gzip"] += gz
+            if brotli:
+                entry["brotli"] += br
+        total = {key: sum(k[key] for k in kinds.values()) if key != "brotli" or brotli else None
+                 for key in ("files", "raw", "gzip", "brotli")}
+        out[f"{demo}/{impl}"] = {"by_kind": kinds, "total": total}
+    precache = SITE / "sw-precache.js"
+    if precache.is_file():
+        text = precache.read_text()
+        files = json.loads(text[text.index("{"): text.rindex("}") + 1])["files"]
+        raw = sum((SITE / p).stat().st_size for p in files if p != "./" and (SITE / p).is_file())
+        out["service_worker_precache"] = {"files": len(files), "raw": raw}
+    return out
+
+
+def part_knn(bench: Bench, backends: list[str], quick: bool) -> list[dict]:
+    rows = []
+    for backend in backends:
+        context = bench.context()
+        row = {"backend": backend}
+        try:
+            page = bench.open(context, "teach", "js", backend, 240)
+            runs = 3 if backend != "wasm" else 9
+            row["embedding_inference_ms"] = page.evaluate("n => benchEmbed(n)", 1 if quick else runs)
+            for n in KNN_SIZES:
+                row[f"knn_predict_ms_{n}"] = page.evaluate("([n, r]) => benchKnn(n, r)", [n, 3 if quick else 15])
+        except Exception as error:
+            row["skipped"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+        finally:
+            context.close()
+        print(f"  knn  {backend:5s} {row}", flush=True)
+        rows.append(row)
+    return rows
+
+
+def gc_and_measure(page) -> dict:
+    session = page.context.new_cdp_session(page)
+    session.send("HeapProfiler.collectGarbage")
+    session.detach()
+    return page.evaluate("""() => ({numTensors: tf.memory().numTensors, tfBytes: tf.memory().numBytes,
+        jsHeapBytes: performance.memory ? performance.memory.usedJSHeapSize : null,
+        frames: Number(document.body.dataset.frames || 0), t: performance.now()})""")
+
+
+def part_soak(bench: Bench, backend: str, frames: int, max_s: float) -> dict:
+    context = bench.context()
+    out = {"backend": backend, "target_frames": frames, "samples": []}
+    try:
+        page = bench.open(context, "teach", "python", backend, 240)
+        bench.window(page, 50, 120)  # warm-up
+        start = gc_and_measure(page)
+        out["samples"].append(start)
+        deadline = time.monotonic() + max_s
+        step = max(1, frames // 10)
+        while out["samples"][-1]["frames"] - start["frames"] < frames and time.monotonic() < deadline:
+            left = frames - (out["samples"][-1]["frames"] - start["frames"])
+            bench.window(page, min(step, left), min(600, max(1, deadline - time.monotonic())))
+            out["samples"].append(gc_and_measure(page))
+            print(f"  soak {out['samples'][-1]['frames'] - start['frames']} frames, "
+                  f"tensors {out['samples'][-1]['numTensors']}", flush=True)
+        end = out["samples"][-1]
+        out.update(frames=end["frames"] - start["frames"], seconds=round((end["t"] - start["t"]) / 1000, 1),
+                   tensor_growth=end["numTensors"] - start["numTensors"],
+                   js_heap_growth_bytes=(end["jsHeapBytes"] - start["jsHeapBytes"]) if start["jsHeapBytes"] else None)
+        if out["frames"] < frames:
+            out["note"] = f"stopped at the {max_s:.0f}s time limit"
+    except Exception as error:
+        out["skipped"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+    finally:
+        context.close()
+    return out
+
+
+def environment(bench: Bench) -> dict:
+    context = bench.context()
+    page = context.new_page()
+    page.goto(bench.base + "bench/teach.html?backend=cpu")
+    page.wait_for_selector("body[data-state=ready], body[data-state=error]", state="attached", timeout=120_000)
+    info = page.evaluate("""() => {
+        const gl = document.createElement("canvas").getContext("webgl2");
+        const ext = gl && gl.getExtension("WEBGL_debug_renderer_info");
+        return {webgl_renderer: gl ? gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) : "none",
+                tfjs: tf.version.tfjs, user_agent: navigator.userAgent, cores: navigator.hardwareConcurrency};
+    }""")
+    context.close()
+    info.update(browser=bench.browser.version, python=platform.python_version(), machine=platform.machine())
+    return info
+
+
+# ------------------------------------------------------------------ output
+
+def fmt(value, digits=1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def summary_loop(row: dict) -> str:
+    if "skipped" in row:
+        return f"skipped ({row['skipped']})"
+    py, js = row["python"], row["js"]
+    return (f"python {fmt(py['fps'], 2)} fps, js {fmt(js['fps'], 2)} fps, ratio {fmt(row.get('ratio'), 3)}, "
+            f"overhead {fmt(row.get('overhead_ms_per_frame'), 2)} ms/frame ({py['frames']}+{js['frames']} frames)")
+
+
+def print_table(result: dict) -> None:
+    print("\n== Train Your Browser benchmark ==")
+    env = result.get("environment", {})
+    print(f"WebGL renderer: {env.get('webgl_renderer')}; TF.js {env.get('tfjs')}; {env.get('browser')}; "
+          f"{env.get('cores')} cores")
+    if "loop" in result:
+        print("\nFrame loop (Python page vs plain-JS page, same model, same backend)")
+        print(f"{'demo':7s} {'backend':7s} {'py fps':>8s} {'js fps':>8s} {'ratio':>6s} {'overhead ms':>11s}")
+        for r in result["loop"]:
+            if "skipped" in r:
+                print(f"{r['demo']:7s} {r['backend']:7s} skipped: {r['skipped']}")
+            else:
+                print(f"{r['demo']:7s} {r['backend']:7s} {fmt(r['python']['fps'], 2):>8s} {fmt(r['js']['fps'], 2):>8s} "
+                      f"{fmt(r.get('ratio'), 3):>6s} {fmt(r.get('overhead_ms_per_frame'), 2):>11s}")
+    if "cold" in result:
+        print("\nCold start, ms from navigation (ready / first frame)")
+        for r in result["cold"]:
+            if "skipped" in r:
+                print(f"{r['demo']:7s} {r['impl']:7s} skipped: {r['skipped']}")
+                continue
+            e, w = r["empty_cache"], r["warm_cache"]
+            print(f"{r['demo']:7s} {r['impl']:7s} {r['backend']:5s} empty {e['ready_ms']:>6d} / {e['first_frame_ms']:>6d}"
+                  f"   warm {w['ready_ms']:>6d} / {w['first_frame_ms']:>6d}")
+    if "bytes" in result:
+        print("\nFirst-visit bytes (raw / gzip / brotli, MB)")
+        for key, value in result["bytes"].items():
+            if not isinstance(value, dict) or "by_kind" not in value:
+                continue
+            parts = ", ".join(f"{kind} {k['raw'] / 1e6:.2f}/{k['gzip'] / 1e6:.2f}/{fmt(k['brotli'] and k['brotli'] / 1e6, 2)}"
+                              for kind, k in sorted(value["by_kind"].items()))
+            t = value["total"]
+            print(f"{key:15s} total {t['raw'] / 1e6:.2f}/{t['gzip'] / 1e6:.2f}/{fmt(t['brotli'] and t['brotli'] / 1e6, 2)}: {parts}")
+    if "knn" in result:
+        print("\nKNN predict (ms, median) vs one embedding inference")
+        for r in result["knn"]:
+            if "skipped" in r:
+                print(f"{r['backend']:7s} skipped: {r['skipped']}")
+                continue
+            sizes = "  ".join(f"{n}: {fmt(r[f'knn_predict_ms_{n}'], 2)}" for n in KNN_SIZES)
+            print(f"{r['backend']:7s} inference {fmt(r['embedding_inference_ms'], 1)}   knn {sizes}")
+    if "soak" in result:
+        s = result["soak"]
+        if "skipped" in s:
+            print(f"\nSoak skipped: {s['skipped']}")
+        else:
+            print(f"\nSoak ({s['backend']}): {s['frames']} frames in {s['seconds']} s; numTensors growth "
+                  f"{s['tensor_growth']}; JS heap growth {fmt(s['js_heap_growth_bytes'] and s['js_heap_growth_bytes'] / 1e6, 2)} MB"
+                  + (f" ({s['note']})" if s.get("note") else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parts", default="loop,cold,bytes,knn,soak")
+    parser.add_argument("--quick", action="store_true", help="few frames per figure: a smoke run, not a measurement")
+    parser.add_argument("--soak-frames", type=int, default=10_000)
+    parser.add_argument("--soak-max-s", type=float, default=1500)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if not (SITE / "vendor").is_dir() or not (SITE / "models" / "index.json").is_file():
+        sys.exit("site/ is not built: run `python scripts/build_site.py` first")
+
+    started = time.monotonic()
+    result: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "quick": args.quick}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        work = Path(tmp)
+        video = write_y4m(work / "astronaut.y4m", [fit(PHOTOS["astronaut"](), 320, 240)], fps=10, repeat=5)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}",
+            "--autoplay-policy=no-user-gesture-required", "--enable-precise-memory-info"])
+        bench = Bench(browser, serve(), work)
+        result["environment"] = environment(bench)
+        print(f"renderer: {result['environment']['webgl_renderer']}", flush=True)
+        if "loop" in parts:
+            result["loop"] = part_loop(bench, args.quick)
+        fastest = "wasm"
+        if result.get("loop"):
+            teach = [r for r in result["loop"] if r["demo"] == "teach" and r.get("python", {}).get("fps")]
+            if teach:
+                fastest = max(teach, key=lambda r: r["python"]["fps"])["backend"]
+        result["fastest_backend"] = fastest
+        if parts & {"cold", "bytes"}:
+            cold, loaded = part_cold(bench, fastest)
+            if "cold" in parts:
+                result["cold"] = cold
+            if "bytes" in parts:
+                result["bytes"] = part_bytes(loaded)
+        if "knn" in parts:
+            result["knn"] = part_knn(bench, ["wasm", "webgl"], args.quick)
+        if "soak" in parts:
+            frames = 200 if args.quick else args.soak_frames
+            result["soak"] = part_soak(bench, fastest, frames, args.soak_max_s)
+        browser.close()
+    result["seconds"] = round(time.monotonic() - started, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1))
+    print_table(result)
+    print(f"\n{result['seconds']} s; JSON written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
