@@ -18,6 +18,9 @@ from convert.tfjs import GraphModel, read_model
 def import_tf():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    # tensorflowjs imports tensorflow_decision_forests, whose welcome banner imports IPython (not a
+    # dependency) whenever stdout is not a terminal, e.g. under pytest or in CI logs.
+    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
     try:
         import tensorflow as tf
         import tf_keras
