@@ -13,6 +13,7 @@ from detect_app import DetectApp, detector_order, list_html
 from detect_fakes import FakeBridge, detection_manifest, model_dir
 from detections import Placed
 from page import Page
+from aio import run
 
 LABELS = ["person", "bicycle", "car", "motorcycle"] + [f"c{i}" for i in range(4, 80)]
 # x1, y1, x2, y2 in 512-px input coordinates, score, class: a person, a weaker motorcycle, a faint car.
@@ -42,7 +43,7 @@ def started(bridge: FakeBridge) -> DetectApp:
         await app.start_camera()
         await app.step()
 
-    asyncio.run(start())
+    run(start())
     return app
 
 
@@ -95,10 +96,10 @@ def test_a_frame_draws_mirrored_boxes_and_lists_them():
     bridge.outputs["s"], bridge.outputs["b"] = [], []
     app = started(bridge)
     assert app.detector.name == "coco-ssd"  # pretrained SSD is the default; threshold 50%
-    asyncio.run(app.switch_detector("centernet"))
+    run(app.switch_detector("centernet"))
     assert app.detector.name == "centernet"
     assert bridge.el("camera-start").hidden is True
-    asyncio.run(app.step())
+    run(app.step())
     assert drawn(bridge) == ["person 70%", "motorcycle 40%"]
     (x, y, w, h, _), _ = bridge.drawn
     assert (x, y, w, h) == pytest.approx((320, 0, 320, 480))  # left half of the frame, shown mirrored
@@ -110,8 +111,8 @@ def test_controls_redraw_the_last_answer_without_running_the_model_again():
     bridge = FakeBridge(outputs={"det": ROWS}, files=site())
     bridge.outputs["s"], bridge.outputs["b"] = [], []
     app = started(bridge)
-    asyncio.run(app.switch_detector("centernet"))
-    asyncio.run(app.step())
+    run(app.switch_detector("centernet"))
+    run(app.step())
     reads = bridge.reads
     app._change("threshold", 50)
     assert drawn(bridge) == ["person 70%"]
@@ -137,7 +138,7 @@ def test_a_failed_switch_keeps_the_running_detector():
     bridge.outputs["s"], bridge.outputs["b"] = [], []
     app = started(bridge)
     del bridge.files["models/centernet/model.json"]
-    asyncio.run(app.switch_detector("centernet"))
+    run(app.switch_detector("centernet"))
     assert app.detector.name == "coco-ssd" and not app.detector.model.disposed
     assert "models/centernet/model.json answered HTTP 404" in bridge.el("message").textContent
     assert bridge.el("detector").value == "coco-ssd" and bridge.el("detector").disabled is False
@@ -151,14 +152,14 @@ def test_camera_refused_explains_and_an_image_file_is_detected():
     assert "Camera access was refused" in bridge.el("message").textContent
     assert "“Enable webcam”" in bridge.el("message").textContent
     assert bridge.el("camera-start").hidden is False
-    asyncio.run(app.switch_detector("centernet"))
+    run(app.switch_detector("centernet"))
     upload = SimpleNamespace(files=[SimpleNamespace(name="photo.png")], value="C:\\fakepath\\photo.png")
-    asyncio.run(app.detect_file(upload))
+    run(app.detect_file(upload))
     assert upload.value == ""
     assert bridge.el("detections").dataset.source == "photo.png"
     assert drawn(bridge) == ["person 70%", "motorcycle 40%"]
     assert bridge.drawn[0][0] == 0  # a still image is never mirrored
-    asyncio.run(app.detect_file(SimpleNamespace(files=[SimpleNamespace(name="notes.txt")], value="x")))
+    run(app.detect_file(SimpleNamespace(files=[SimpleNamespace(name="notes.txt")], value="x")))
     assert bridge.el("message").textContent == "notes.txt is not an image this browser can read."
 
 
@@ -177,7 +178,7 @@ def test_an_answer_for_a_picture_no_longer_shown_is_not_drawn():
     bridge = FakeBridge(outputs={"det": ROWS}, files=site())
     bridge.outputs["s"], bridge.outputs["b"] = [], []
     app = started(bridge)
-    asyncio.run(app.switch_detector("centernet"))
+    run(app.switch_detector("centernet"))
 
     async def two_uploads():
         bridge.read_gate = asyncio.Event()
@@ -192,7 +193,7 @@ def test_an_answer_for_a_picture_no_longer_shown_is_not_drawn():
         await second
         return shown_b
 
-    shown_b = asyncio.run(two_uploads())
+    shown_b = run(two_uploads())
     assert bridge.el("detections").dataset.source == "b.png"
     after = [[text for *_box, text in boxes] for boxes in bridge.draw_history[shown_b:]]
     assert after == [["motorcycle 40%"]]  # a.png's answer (with the person) never drawn over b.png

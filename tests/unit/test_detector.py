@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,15 +9,12 @@ import pytest
 from detect_fakes import FakeBridge, detection_manifest, model_dir
 from detector import CANDIDATES, CenterNetDetector, Detector, SsdDetector
 from model_files import ModelError
+from aio import run
 
 LABELS80 = ["person", "bicycle", "car", "motorcycle"] + [f"c{i}" for i in range(4, 80)]
 LABELS90 = ["person", "bicycle", "car", "motorcycle"] + [None] * 86
 CENTERNET_ROWS = [10, 20, 266, 276, 0.7, 0,  256, 0, 512, 512, 0.4, 3]
 SSD_ROWS = [0.1, 0.2, 0.5, 0.6, 0.9, 2]
-
-
-def run(coroutine):
-    return asyncio.run(coroutine)
 
 
 def centernet_files():

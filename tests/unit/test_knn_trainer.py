@@ -1,9 +1,9 @@
-import asyncio
 
 from class_list import ClassList
 from fake_bridge import FakeBridge, floats
 from knn_trainer import KnnTrainer
 from teach_app import choose_embedding_model
+from aio import run
 
 
 def trainer(bridge):
@@ -13,7 +13,7 @@ def trainer(bridge):
 def test_examples_are_kept_in_python_and_in_the_knn():
     bridge = FakeBridge()
     knn_trainer = trainer(bridge)
-    asyncio.run(knn_trainer.add_example(1, [0.5, 1.0]))
+    run(knn_trainer.add_example(1, [0.5, 1.0]))
     assert knn_trainer.classes.counts() == [0, 1, 0]
     assert knn_trainer.classes.classes[1].embeddings == [floats(0.5, 1.0)]
     assert bridge.knns[0].examples == {1: [[0.5, 1.0]]}
@@ -22,8 +22,8 @@ def test_examples_are_kept_in_python_and_in_the_knn():
 def test_rebuild_after_removing_a_class_uses_dense_ids():
     bridge = FakeBridge()
     knn_trainer = trainer(bridge)
-    asyncio.run(knn_trainer.add_example(0, [1.0, 0.0]))
-    asyncio.run(knn_trainer.add_example(2, [0.0, 1.0]))
+    run(knn_trainer.add_example(0, [1.0, 0.0]))
+    run(knn_trainer.add_example(2, [0.0, 1.0]))
     knn_trainer.classes.remove(1)
     knn_trainer.rebuild()
     old, new = bridge.knns
@@ -35,12 +35,12 @@ def test_rebuild_after_removing_a_class_uses_dense_ids():
 def test_prediction_maps_confidences_to_class_order_and_caps_k():
     bridge = FakeBridge()
     knn_trainer = trainer(bridge)
-    prediction = asyncio.run(knn_trainer.predict([1.0, 0.0]))
+    prediction = run(knn_trainer.predict([1.0, 0.0]))
     assert prediction.index is None and prediction.confidences == [0.0, 0.0, 0.0]
-    asyncio.run(knn_trainer.add_example(2, [0.0, 1.0]))
+    run(knn_trainer.add_example(2, [0.0, 1.0]))
     bridge.prediction = (2, {2: 1.0})
     knn_trainer.k = 5
-    prediction = asyncio.run(knn_trainer.predict([0.0, 1.0]))
+    prediction = run(knn_trainer.predict([0.0, 1.0]))
     assert prediction.index == 2 and prediction.confidences == [0.0, 0.0, 1.0]
     assert ("predict", 1) in bridge.log  # k never exceeds the number of examples
 
@@ -48,7 +48,7 @@ def test_prediction_maps_confidences_to_class_order_and_caps_k():
 def test_dataset_round_trip_through_the_trainer():
     bridge = FakeBridge()
     knn_trainer = trainer(bridge)
-    asyncio.run(knn_trainer.add_example(0, [1.0, 2.0]))
+    run(knn_trainer.add_example(0, [1.0, 2.0]))
     saved = knn_trainer.dataset()
     other = trainer(FakeBridge())
     other.load(saved)

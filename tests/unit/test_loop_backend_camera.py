@@ -6,6 +6,7 @@ import backend
 from camera import Camera, message_for
 from fake_bridge import FakeBridge
 from frame_loop import FrameLoop
+from aio import run
 
 
 def test_backend_order_and_fallback():
@@ -13,11 +14,11 @@ def test_backend_order_and_fallback():
     assert backend.preference("wasm") == ["wasm", "webgl", "cpu"]
     assert backend.preference("bogus") == ["webgl", "wasm", "cpu"]
     bridge = FakeBridge(backends=("cpu",))
-    assert asyncio.run(backend.choose(bridge)) == "cpu"
+    assert run(backend.choose(bridge)) == "cpu"
     assert [e[1] for e in bridge.log] == ["webgl", "wasm", "cpu"]
-    assert asyncio.run(backend.choose(FakeBridge(), exclude=("webgl",))) == "wasm"
+    assert run(backend.choose(FakeBridge(), exclude=("webgl",))) == "wasm"
     with pytest.raises(RuntimeError, match="No TF.js backend"):
-        asyncio.run(backend.choose(FakeBridge(backends=())))
+        run(backend.choose(FakeBridge(backends=())))
 
 
 def run_loop(bridge, loop, frames: int):
@@ -27,7 +28,7 @@ def run_loop(bridge, loop, frames: int):
             await asyncio.sleep(0)
         loop.stop()
         await task
-    asyncio.run(main())
+    run(main())
 
 
 def test_loop_counts_processed_frames_and_pauses_while_hidden():
@@ -83,15 +84,15 @@ class CameraBridge(FakeBridge):
 
 
 def test_camera_messages():
-    assert asyncio.run(Camera(CameraBridge(secure=False), None).start()) == message_for("insecure")
-    assert "refused" in asyncio.run(Camera(CameraBridge(error="NotAllowedError"), None).start())
-    assert "No camera" in asyncio.run(Camera(CameraBridge(error="NotFoundError"), None).start())
-    assert "WeirdError" in asyncio.run(Camera(CameraBridge(error="WeirdError"), None).start())
+    assert run(Camera(CameraBridge(secure=False), None).start()) == message_for("insecure")
+    assert "refused" in run(Camera(CameraBridge(error="NotAllowedError"), None).start())
+    assert "No camera" in run(Camera(CameraBridge(error="NotFoundError"), None).start())
+    assert "WeirdError" in run(Camera(CameraBridge(error="WeirdError"), None).start())
 
 
 def test_camera_unplugged_reports_and_stops():
     bridge, ended = CameraBridge(), []
     camera = Camera(bridge, None, on_ended=lambda: ended.append(True))
-    assert asyncio.run(camera.start()) is None and camera.running
+    assert run(camera.start()) is None and camera.running
     bridge.ended()
     assert ended == [True] and not camera.running

@@ -1,4 +1,3 @@
-import asyncio
 import hashlib
 import json
 
@@ -6,6 +5,7 @@ import pytest
 
 from fake_bridge import FakeBridge
 from model_files import ModelError, ModelFiles, parse_manifest
+from aio import run
 
 MODEL_JSON = json.dumps({"modelTopology": {}, "format": "graph-model", "weightsManifest": [
     {"paths": ["group1-shard1of2.aaa.bin", "group1-shard2of2.bbb.bin"], "weights": [{"name": "w", "shape": [2], "dtype": "float32"}]}]}).encode()
@@ -36,10 +36,10 @@ def load(files):
     progress = []
     loader = ModelFiles(bridge, "models/centernet", progress=lambda done, total: progress.append((done, total)))
 
-    async def run():
+    async def main():
         manifest = await loader.manifest()
         return manifest, await loader.load(manifest)
-    return bridge, progress, asyncio.run(run())
+    return bridge, progress, run(main())
 
 
 def test_verified_files_reach_tfjs_with_shards_in_order_and_progress_in_bytes():
