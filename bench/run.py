@@ -7,7 +7,8 @@ Writes JSON (default bench/results/latest.json) and prints a short table. Every 
 TF.js backend it ran on, and the JSON records the WebGL renderer (here: SwiftShader, a CPU emulation).
 Parts:
   loop   frames per second, Python page vs plain-JS page, Teach and Detect, each backend; the two
-         pages run in the same browser, alternately (the idle one frozen), so load drift cancels.
+         pages run in one browser (separate contexts), alternately (the idle one frozen), so a
+         change in machine load hits both.
   cold   navigation -> ready and -> first frame, empty cache and warm cache, Python vs plain JS.
   bytes  bytes of the first visit by kind (runtime, libraries, models, app), raw, gzip, brotli.
   knn    knn-classifier predict time with 10..10,000 stored examples vs one embedding inference.
@@ -17,13 +18,12 @@ Parts:
 from __future__ import annotations
 
 import argparse
-import functools
+import contextlib
 import gzip
 import http.server
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import threading
@@ -53,8 +53,8 @@ EXAMPLES_PER_CLASS = 3
 # Per page and backend: (frames per window, rounds, seconds allowed to boot). A frame costs ~75 ms on
 # wasm here, ~2.4 s (Teach) / ~9 s (Detect) on SwiftShader webgl, and more on cpu.
 LOOP_PLAN = {
-    ("teach", "wasm"): (60, 3, 180), ("teach", "webgl"): (3, 2, 240), ("teach", "cpu"): (2, 1, 300),
-    ("detect", "wasm"): (15, 3, 180), ("detect", "webgl"): (2, 1, 300), ("detect", "cpu"): (1, 1, 300),
+    ("teach", "wasm"): (60, 3, 180), ("teach", "webgl"): (3, 2, 240), ("teach", "cpu"): (1, 1, 150),
+    ("detect", "wasm"): (15, 3, 180), ("detect", "webgl"): (2, 1, 300), ("detect", "cpu"): (1, 1, 150),
 }
 KNN_SIZES = (10, 100, 1000, 10_000)
 
@@ -168,6 +168,19 @@ def freeze(page, frozen: bool) -> None:
     session.detach()
 
 
+@contextlib.contextmanager
+def recorded(row: dict, *contexts):
+    """One measurement in its own browser context(s): a failure (or a boot past its time limit) is
+    written into row["skipped"] with its reason, never passed over silently."""
+    try:
+        yield
+    except Exception as error:
+        row["skipped"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+    finally:
+        for context in contexts:
+            context.close()
+
+
 # ------------------------------------------------------------------ parts
 
 def part_loop(bench: Bench, quick: bool) -> list[dict]:
@@ -178,11 +191,13 @@ def part_loop(bench: Bench, quick: bool) -> list[dict]:
             if quick:
                 frames, rounds = max(1, frames // 4), 1
             row = {"demo": demo, "backend": backend, "frames_per_window": frames, "rounds": rounds}
-            context = bench.context()
+            # One browser context per page: pages of one context share a renderer process, and
+            # freezing the plain-JS page there slows the Python page's (Pyodide's) scheduling ~10x.
+            contexts = {impl: bench.context() for impl in ("python", "js")}
             started = time.monotonic()
-            try:
+            with recorded(row, *contexts.values()):
                 pages = {}
-                for impl in ("python", "js"):
+                for impl, context in contexts.items():
                     pages[impl] = bench.open(context, demo, impl, backend, boot_s)
                     bench.window(pages[impl], 1, boot_s)  # past the first (slow) frame
                     freeze(pages[impl], True)
@@ -204,10 +219,6 @@ def part_loop(bench: Bench, quick: bool) -> list[dict]:
                 if py and js:
                     row["ratio"] = js / py  # fps(python) / fps(js)
                     row["overhead_ms_per_frame"] = py - js
-            except Exception as error:  # too slow to boot, or a failure: recorded, never silently passed
-                row["skipped"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
-            finally:
-                context.close()
             row["seconds"] = round(time.monotonic() - started, 1)
             print(f"  loop {demo:6s} {backend:5s} {summary_loop(row)}", flush=True)
             rows.append(row)
@@ -223,7 +234,7 @@ def part_cold(bench: Bench, backend: str) -> tuple[list[dict], dict]:
             urls = []
             context.on("response", lambda response: urls.append(response.url))
             row = {"demo": demo, "impl": impl, "backend": backend}
-            try:
+            with recorded(row, context):
                 for visit in ("empty_cache", "warm_cache"):
                     if visit == "warm_cache":
                         time.sleep(3)  # let the service worker finish caching, as a visitor's would
@@ -233,10 +244,6 @@ def part_cold(bench: Bench, backend: str) -> tuple[list[dict], dict]:
                     if visit == "empty_cache":
                         loaded[demo, impl] = sorted(set(urls))
                     page.close()
-            except Exception as error:
-                row["skipped"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
-            finally:
-                context.close()
             print(f"  cold {demo:6s} {impl:6s} {row}", flush=True)
             rows.append(row)
     return rows, loaded
@@ -290,16 +297,12 @@ def part_knn(bench: Bench, backends: list[str], quick: bool) -> list[dict]:
     for backend in backends:
         context = bench.context()
         row = {"backend": backend}
-        try:
+        with recorded(row, context):
             page = bench.open(context, "teach", "js", backend, 240)
             runs = 3 if backend != "wasm" else 9
             row["embedding_inference_ms"] = page.evaluate("n => benchEmbed(n)", 1 if quick else runs)
             for n in KNN_SIZES:
                 row[f"knn_predict_ms_{n}"] = page.evaluate("([n, r]) => benchKnn(n, r)", [n, 3 if quick else 15])
-        except Exception as error:
-            row["skipped"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
-        finally:
-            context.close()
         print(f"  knn  {backend:5s} {row}", flush=True)
         rows.append(row)
     return rows
@@ -317,7 +320,7 @@ def gc_and_measure(page) -> dict:
 def part_soak(bench: Bench, backend: str, frames: int, max_s: float) -> dict:
     context = bench.context()
     out = {"backend": backend, "target_frames": frames, "samples": []}
-    try:
+    with recorded(out, context):
         page = bench.open(context, "teach", "python", backend, 240)
         bench.window(page, 50, 120)  # warm-up
         start = gc_and_measure(page)
@@ -336,10 +339,6 @@ def part_soak(bench: Bench, backend: str, frames: int, max_s: float) -> dict:
                    js_heap_growth_bytes=(end["jsHeapBytes"] - start["jsHeapBytes"]) if start["jsHeapBytes"] else None)
         if out["frames"] < frames:
             out["note"] = f"stopped at the {max_s:.0f}s time limit"
-    except Exception as error:
-        out["skipped"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
-    finally:
-        context.close()
     return out
 
 
