@@ -114,8 +114,11 @@ async def read_file_text(file) -> str:
     return await file.text()
 
 
-def files_of(input_element) -> list:
-    return [input_element.files.item(i) for i in range(input_element.files.length)]
+def take_files(input_element) -> list:
+    """The files chosen in an <input type=file>, which is then reset so the same file can be chosen again."""
+    files = [input_element.files.item(i) for i in range(input_element.files.length)]
+    input_element.value = ""
+    return files
 
 
 # ---------------------------------------------------------------- frames

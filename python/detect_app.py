@@ -175,8 +175,7 @@ class DetectApp:
         self.b.set_hidden("show-camera", not (camera_on and self.showing == "still"))
 
     async def detect_file(self, input_element) -> None:
-        files = self.b.files_of(input_element)
-        input_element.value = ""
+        files = self.b.take_files(input_element)
         if not files:
             return
         try:

@@ -276,7 +276,7 @@ class TeachApp:
     async def _embed_files(self, input_element, use) -> None:
         """Decode each chosen image, embed it and hand the embedding to `use`; bad files are named."""
         bad = []
-        for file in self.b.files_of(input_element):
+        for file in self.b.take_files(input_element):
             try:
                 bitmap = await self.b.image_from_file(file)
             except Exception:
@@ -289,7 +289,6 @@ class TeachApp:
             finally:
                 self.b.dispose(embedding)
                 bitmap.close()
-        input_element.value = ""
         if bad:
             self.page.message(f"Not an image this browser can read: {', '.join(bad)}. The other files were used.")
 
@@ -319,8 +318,7 @@ class TeachApp:
         self.b.download_text(DATASET_FILE, dataset_format.dumps(self.trainer.dataset()))
 
     async def load_file(self, input_element) -> None:
-        files = self.b.files_of(input_element)
-        input_element.value = ""
+        files = self.b.take_files(input_element)
         if not files:
             return
         try:

@@ -216,8 +216,10 @@ class FakeBridge:
     def video_ready(self, video):
         return True
 
-    def files_of(self, input_element):
-        return list(input_element.files)
+    def take_files(self, input_element):
+        files = list(input_element.files)
+        input_element.value = ""
+        return files
 
     async def image_from_file(self, file):
         if not file.name.endswith(".png"):
