@@ -29,6 +29,7 @@ class ClassCards:
         self.thumbs: dict[int, list] = {}   # id(ClassData) -> thumbnail canvases
         self._cards: list = []
         self._bars: list[tuple] = []        # (row, fill, value) per class
+        self._shown: list[tuple] = []       # the rows last written, so unchanged bars cost nothing
 
     def render(self, classes) -> None:
         live = {id(c) for c in classes.classes}
@@ -36,7 +37,7 @@ class ClassCards:
         card_list, bar_list = self.b.el("class-list"), self.b.el("bars")
         card_list.replaceChildren()
         bar_list.replaceChildren()
-        self._cards, self._bars = [], []
+        self._cards, self._bars, self._shown = [], [], []
         for index, data in enumerate(classes.classes):
             self._cards.append(card_list.appendChild(self._card(index, data)))
             bar_list.appendChild(self._bar(data.name))
@@ -78,8 +79,17 @@ class ClassCards:
             label.dataset.count = str(count)
 
     def show_confidences(self, rows) -> None:
-        """rows: (name, fraction, text, is_top) per class, as formatting.prediction_rows gives them."""
-        for (row, fill, value), (_name, fraction, text, top) in zip(self._bars, rows):
+        """rows: (name, fraction, text, is_top) per class, as formatting.prediction_rows gives them.
+
+        Only changed bars are written: every DOM write costs the browser style and paint work in
+        the frame, which the live loop cannot spare.
+        """
+        shown = self._shown + [None] * (len(rows) - len(self._shown))
+        for (row, fill, value), new, old in zip(self._bars, rows, shown):
+            if new == old:
+                continue
+            _name, fraction, text, top = new
             fill.style.width = f"{fraction * 100:.0f}%"
             value.textContent = text
             row.dataset.top = "true" if top else "false"
+        self._shown = list(rows)

@@ -118,7 +118,8 @@ class ModelFiles:
         try:
             return json.loads(self.bridge.buffer_text(buffers[path]))
         except ValueError:
-            raise ModelError(f"{self.base}{path} is not valid JSON.") from None
+            raise ModelError(f"{self.base}{path} is not valid JSON. Rebuild the models with "
+                             "`python scripts/build_site.py`.") from None
 
 
 async def available_models(bridge, models_url: str) -> list[dict]:

@@ -53,6 +53,7 @@ class TeachApp:
         self.trainer: KnnTrainer | None = None
         self.loop = self._new_loop()
         self._save_task = None
+        self._shown_prediction = None
 
     # ------------------------------------------------------------ start-up
 
@@ -181,10 +182,13 @@ class TeachApp:
 
     async def _predict(self, embedding, source: str) -> None:
         prediction = await self.trainer.predict(embedding)
-        self.b.set_data("prediction", "source", source)
         headline, rows = prediction_rows(self.classes.names(), prediction.index, prediction.confidences)
-        self.b.set_text("predicted", headline)
-        self.b.set_data("prediction", "label", "" if prediction.index is None else self.classes.names()[prediction.index])
+        label = "" if prediction.index is None else self.classes.names()[prediction.index]
+        if (source, headline, label) != self._shown_prediction:  # unchanged text costs no DOM work
+            self._shown_prediction = (source, headline, label)
+            self.b.set_data("prediction", "source", source)
+            self.b.set_text("predicted", headline)
+            self.b.set_data("prediction", "label", label)
         self.cards.show_confidences(rows)
 
     def _frame_error(self, error) -> None:
