@@ -147,10 +147,13 @@ async def next_animation_frame() -> float:
 
 # ---------------------------------------------------------------- network and storage
 
-async def fetch_bytes(url: str):
-    """Fetch `url` (same origin); returns (status, ArrayBuffer or None)."""
+async def fetch_bytes(url: str, revalidate: bool = True):
+    """Fetch `url` (same origin); returns (status, ArrayBuffer or None).
+
+    `revalidate` asks the server even when the HTTP cache has the file; files whose names carry their
+    content hash never change, so they are taken from the cache as it is."""
     try:
-        response = await js.fetch(url, js_value({"cache": "no-cache"}))
+        response = await js.fetch(url, js_value({"cache": "no-cache" if revalidate else "default"}))
     except Exception:  # network error: fetch rejects
         return 0, None
     if not response.ok:

@@ -66,7 +66,9 @@ class ModelFiles:
         self.progress = progress or (lambda done, total: None)
 
     async def _fetch(self, path: str, required_msg: str):
-        status, buffer = await self.bridge.fetch_bytes(self.base + path)
+        # The converter names weight shards after their sha256 (*.bin): a cached copy is never stale.
+        # The JSON files name other files and are asked for again each time.
+        status, buffer = await self.bridge.fetch_bytes(self.base + path, revalidate=not path.endswith(".bin"))
         if buffer is None:
             reason = "could not be reached" if status == 0 else f"answered HTTP {status}"
             raise ModelError(f"{self.base}{path} {reason}. {required_msg}")

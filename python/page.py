@@ -48,10 +48,7 @@ class Page:
         self.bridge.set_hidden("app", False)
         self.set_state("ready")
         # Offline after the first visit: registered once the page runs, so it never slows the start.
-        # (Unit-test fakes of the bridge need not provide it.)
-        register = getattr(self.bridge, "register_service_worker", None)
-        if register is not None:
-            register()
+        self.bridge.register_service_worker()
 
     def message(self, text: str, kind: str = "error") -> None:
         self.bridge.set_text("message", text)

@@ -95,6 +95,9 @@ class FakeBridge:
     def set_text(self, element_id, text) -> None:
         self.el(element_id).textContent = text
 
+    def register_service_worker(self) -> None:
+        self.service_worker_registered = True
+
     def set_hidden(self, element_id, hidden) -> None:
         self.el(element_id).hidden = hidden
 
@@ -164,7 +167,7 @@ class FakeBridge:
         return [t.name for t in self.tensors if not t.disposed]
 
     # model files
-    async def fetch_bytes(self, url):
+    async def fetch_bytes(self, url, revalidate=True):
         data = self.files.get(url)
         return (200, data) if data is not None else (404, None)
 

@@ -69,8 +69,7 @@ class FakeBridge:
         return False
 
     # network
-    async def fetch_bytes(self, url):
-        path = url.split("/", 1)[1] if url.startswith("models/") else url
+    async def fetch_bytes(self, url, revalidate=True):
         for name, data in self.files.items():
             if url.endswith("/" + name) or url == name:
                 return 200, data
