@@ -332,10 +332,6 @@ def pixels(source):
     return tf.browser.fromPixels(source)
 
 
-def shape_of(value) -> list[int]:
-    return list(value.shape)
-
-
 def prepare_input(frame, size: list[int], low: float, high: float, dtype: str = "float32"):
     """Pixels 0..255 -> float32 [1, H, W, 3] in [low, high]; call inside tidy().
 
