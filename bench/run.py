@@ -6,9 +6,10 @@
 Writes JSON (default bench/results/latest.json) and prints a short table. Every figure names the
 TF.js backend it ran on, and the JSON records the WebGL renderer (here: SwiftShader, a CPU emulation).
 Parts:
-  loop   frames per second, Python page vs plain-JS page, Teach and Detect, each backend; the two
-         pages run in one browser (separate contexts), alternately (the idle one frozen), so a
-         change in machine load hits both.
+  loop   frames per second, Python page vs plain-JS page, Teach and Detect, each backend; in each
+         round both pages are loaded afresh and measured back to back, one at a time (order
+         alternating), and ratio/overhead are medians of the per-round pairs. On wasm also the CPU
+         time per frame outside the TF.js kernels, from a V8 CPU profile.
   cold   navigation -> ready and -> first frame, empty cache and warm cache, Python vs plain JS.
   bytes  bytes of the first visit by kind (runtime, libraries, models, app), raw, gzip, brotli.
   knn    knn-classifier predict time with 10..10,000 stored examples vs one embedding inference.
@@ -24,6 +25,7 @@ import http.server
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import threading
@@ -50,11 +52,13 @@ except ImportError:  # pip install brotli
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 BACKENDS = ("webgl", "wasm", "cpu")
 EXAMPLES_PER_CLASS = 3
-# Per page and backend: (frames per window, rounds, seconds allowed to boot). A frame costs ~75 ms on
-# wasm here, ~2.4 s (Teach) / ~9 s (Detect) on SwiftShader webgl, and more on cpu.
+# Per page and backend: (frames per window, rounds, seconds allowed to boot). A frame costs ~60 ms
+# (Teach) / ~250 ms (Detect) on wasm here, ~1.5 s / ~8 s on SwiftShader webgl, and more on cpu. Each
+# round loads both pages afresh: the wasm kernels' time differs by a few ms per frame between page
+# loads, more than the loop overhead being measured, so wasm gets many rounds.
 LOOP_PLAN = {
-    ("teach", "wasm"): (60, 3, 180), ("teach", "webgl"): (3, 2, 240), ("teach", "cpu"): (1, 1, 150),
-    ("detect", "wasm"): (15, 3, 180), ("detect", "webgl"): (2, 1, 300), ("detect", "cpu"): (1, 1, 150),
+    ("teach", "wasm"): (40, 8, 180), ("teach", "webgl"): (3, 2, 240), ("teach", "cpu"): (1, 1, 150),
+    ("detect", "wasm"): (12, 4, 180), ("detect", "webgl"): (2, 1, 300), ("detect", "cpu"): (1, 1, 150),
 }
 KNN_SIZES = (10, 100, 1000, 10_000)
 
@@ -162,12 +166,6 @@ class Bench:
         return {"frames": f1 - f0, "ms": t1 - t0}
 
 
-def freeze(page, frozen: bool) -> None:
-    session = page.context.new_cdp_session(page)
-    session.send("Page.setWebLifecycleState", {"state": "frozen" if frozen else "active"})
-    session.detach()
-
-
 @contextlib.contextmanager
 def recorded(row: dict, *contexts):
     """One measurement in its own browser context(s): a failure (or a boot past its time limit) is
@@ -191,38 +189,83 @@ def part_loop(bench: Bench, quick: bool) -> list[dict]:
             if quick:
                 frames, rounds = max(1, frames // 4), 1
             row = {"demo": demo, "backend": backend, "frames_per_window": frames, "rounds": rounds}
-            # One browser context per page: pages of one context share a renderer process, and
-            # freezing the plain-JS page there slows the Python page's (Pyodide's) scheduling ~10x.
-            contexts = {impl: bench.context() for impl in ("python", "js")}
             started = time.monotonic()
-            with recorded(row, *contexts.values()):
-                pages = {}
-                for impl, context in contexts.items():
-                    pages[impl] = bench.open(context, demo, impl, backend, boot_s)
-                    bench.window(pages[impl], 1, boot_s)  # past the first (slow) frame
-                    freeze(pages[impl], True)
-                totals = {impl: {"frames": 0, "ms": 0.0} for impl in pages}
-                per_frame_timeout = {"wasm": 5, "webgl": 60, "cpu": 300}[backend] * (4 if demo == "detect" else 1)
-                for _ in range(rounds):
-                    for impl, page in pages.items():
-                        freeze(page, False)
-                        result = bench.window(page, frames, per_frame_timeout * frames + 10)
-                        freeze(page, True)
-                        if result["ms"]:
-                            totals[impl]["frames"] += result["frames"]
-                            totals[impl]["ms"] += result["ms"]
-                for impl, total in totals.items():
-                    row[impl] = {"frames": total["frames"], "ms_per_frame": total["ms"] / total["frames"]
-                                 if total["frames"] else None}
-                    row[impl]["fps"] = 1000 / row[impl]["ms_per_frame"] if row[impl]["ms_per_frame"] else None
-                py, js = row["python"]["ms_per_frame"], row["js"]["ms_per_frame"]
-                if py and js:
-                    row["ratio"] = js / py  # fps(python) / fps(js)
-                    row["overhead_ms_per_frame"] = py - js
+            timeout_s = {"wasm": 5, "webgl": 60, "cpu": 300}[backend] * (4 if demo == "detect" else 1) * frames + 10
+            windows: dict[str, list[dict]] = {"python": [], "js": []}
+            for round_ in range(rounds):
+                # Alternate which page goes first, so a drift in machine load does not favour one.
+                for impl in ("python", "js") if round_ % 2 == 0 else ("js", "python"):
+                    context = bench.context()
+                    with recorded(row, context):
+                        page = bench.open(context, demo, impl, backend, boot_s)
+                        bench.window(page, 1, boot_s)  # past the first (slow) frame
+                        windows[impl].append(measured_window(page, frames, timeout_s, backend == "wasm"))
+                    if "skipped" in row:
+                        break
+                if "skipped" in row:
+                    break
+            if "skipped" not in row:
+                row.update(loop_figures(windows))
             row["seconds"] = round(time.monotonic() - started, 1)
             print(f"  loop {demo:6s} {backend:5s} {summary_loop(row)}", flush=True)
             rows.append(row)
     return rows
+
+
+def measured_window(page, frames: int, timeout_s: float, profile: bool) -> dict:
+    """ms per frame over `frames` frames; with `profile`, also the main thread's CPU time per frame
+    outside the TF.js wasm kernels (a V8 CPU profile): the loop's own cost, Python or JS, without
+    the kernel time that dominates a frame and varies by a few ms between page loads."""
+    session = page.context.new_cdp_session(page)
+    if profile:
+        session.send("Profiler.enable")
+        session.send("Profiler.setSamplingInterval", {"interval": 1000})
+        session.send("Profiler.start")
+        Bench.window(page, 2, timeout_s)  # starting the profiler costs the page time: not measured
+    result = Bench.window(page, frames, timeout_s)
+    if not result["ms"]:
+        raise TimeoutError(f"no frame within {timeout_s:.0f}s")
+    out = {"ms_per_frame": result["ms"] / result["frames"]}
+    if profile:
+        split = cpu_split(session.send("Profiler.stop")["profile"], last_ms=result["ms"])
+        out.update({f"cpu_{part}_ms": ms / result["frames"] for part, ms in split.items()})
+    session.detach()
+    return out
+
+
+def cpu_split(profile: dict, last_ms: float) -> dict[str, float]:
+    """Sampled main-thread ms in the profile's last `last_ms`: in TF.js's wasm kernel module, and
+    outside it (the loop's own JS or Python, TF.js's op dispatch, the browser); idle not counted."""
+    frames = {node["id"]: node["callFrame"] for node in profile["nodes"]}
+    since_us = profile["endTime"] - last_ms * 1000
+    t, split = profile["startTime"], {"kernels": 0.0, "outside_kernels": 0.0}
+    for node_id, delta_us in zip(profile["samples"], profile["timeDeltas"]):
+        t += delta_us
+        frame = frames[node_id]
+        if t < since_us or frame["functionName"] == "(idle)":
+            continue
+        kernel = "tfjs-backend-wasm" in frame["url"] and frame["url"].endswith(".wasm")
+        split["kernels" if kernel else "outside_kernels"] += delta_us / 1000
+    return split
+
+
+def loop_figures(windows: dict[str, list[dict]]) -> dict:
+    """Medians over rounds; ratio and overhead are paired per round (the two pages measured back to back)."""
+    out = {}
+    for impl, runs in windows.items():
+        ms = statistics.median(run["ms_per_frame"] for run in runs)
+        out[impl] = {"ms_per_frame": ms, "fps": 1000 / ms, "rounds_ms": [round(run["ms_per_frame"], 2) for run in runs]}
+        for key in ("cpu_kernels_ms", "cpu_outside_kernels_ms"):
+            if all(key in run for run in runs):
+                out[impl][key] = statistics.median(run[key] for run in runs)
+    pairs = list(zip(windows["python"], windows["js"]))
+    ratios = [js["ms_per_frame"] / py["ms_per_frame"] for py, js in pairs]  # fps(python) / fps(js)
+    extra = [py["ms_per_frame"] - js["ms_per_frame"] for py, js in pairs]
+    out.update(ratio=statistics.median(ratios), ratio_range=[min(ratios), max(ratios)],
+               overhead_ms_per_frame=statistics.median(extra), overhead_range=[min(extra), max(extra)])
+    if "cpu_outside_kernels_ms" in out["python"]:
+        out["cpu_overhead_ms_per_frame"] = out["python"]["cpu_outside_kernels_ms"] - out["js"]["cpu_outside_kernels_ms"]
+    return out
 
 
 def part_cold(bench: Bench, backend: str) -> tuple[list[dict], dict]:
@@ -368,8 +411,12 @@ def summary_loop(row: dict) -> str:
     if "skipped" in row:
         return f"skipped ({row['skipped']})"
     py, js = row["python"], row["js"]
-    return (f"python {fmt(py['fps'], 2)} fps, js {fmt(js['fps'], 2)} fps, ratio {fmt(row.get('ratio'), 3)}, "
-            f"overhead {fmt(row.get('overhead_ms_per_frame'), 2)} ms/frame ({py['frames']}+{js['frames']} frames)")
+    low, high = row["overhead_range"]
+    cpu = (f"; CPU in kernels {fmt(py['cpu_kernels_ms'], 2)} vs {fmt(js['cpu_kernels_ms'], 2)} ms, outside "
+           f"{fmt(py['cpu_outside_kernels_ms'], 2)} vs {fmt(js['cpu_outside_kernels_ms'], 2)} ms"
+           if "cpu_overhead_ms_per_frame" in row else "")
+    return (f"python {fmt(py['fps'], 2)} fps, js {fmt(js['fps'], 2)} fps, ratio {fmt(row['ratio'], 3)}, "
+            f"overhead {fmt(row['overhead_ms_per_frame'], 2)} ms/frame (rounds: {fmt(low, 2)} to {fmt(high, 2)}){cpu}")
 
 
 def print_table(result: dict) -> None:
@@ -379,13 +426,17 @@ def print_table(result: dict) -> None:
           f"{env.get('cores')} cores")
     if "loop" in result:
         print("\nFrame loop (Python page vs plain-JS page, same model, same backend)")
-        print(f"{'demo':7s} {'backend':7s} {'py fps':>8s} {'js fps':>8s} {'ratio':>6s} {'overhead ms':>11s}")
+        print(f"{'demo':7s} {'backend':7s} {'py fps':>8s} {'js fps':>8s} {'ratio':>6s} {'overhead ms':>11s} "
+              f"{'CPU overhead ms':>15s}")
         for r in result["loop"]:
             if "skipped" in r:
                 print(f"{r['demo']:7s} {r['backend']:7s} skipped: {r['skipped']}")
             else:
                 print(f"{r['demo']:7s} {r['backend']:7s} {fmt(r['python']['fps'], 2):>8s} {fmt(r['js']['fps'], 2):>8s} "
-                      f"{fmt(r.get('ratio'), 3):>6s} {fmt(r.get('overhead_ms_per_frame'), 2):>11s}")
+                      f"{fmt(r['ratio'], 3):>6s} {fmt(r['overhead_ms_per_frame'], 2):>11s} "
+                      f"{fmt(r.get('cpu_overhead_ms_per_frame'), 2):>15s}")
+        print("(ratio = fps(Python) / fps(JS), overhead = extra ms per frame: medians of per-round pairs; CPU "
+              "overhead = main-thread CPU per frame outside the TF.js wasm kernels, Python minus JS)")
     if "cold" in result:
         print("\nCold start, ms from navigation (ready / first frame)")
         for r in result["cold"]:

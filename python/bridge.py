@@ -10,6 +10,7 @@ tests) and calls the functions below. Rules kept here so the rest need not know 
 from __future__ import annotations
 
 import asyncio
+from functools import lru_cache
 
 import js
 from pyodide.ffi import create_once_callable, create_proxy, to_js
@@ -24,6 +25,13 @@ _kept_proxies: list = []
 def js_value(value):
     """Python dict/list/number -> plain JS object/array (dicts become Objects, not Maps)."""
     return to_js(value, dict_converter=js.Object.fromEntries)
+
+
+@lru_cache(maxsize=64)
+def _js_array(values: tuple):
+    """A JS array that never changes (a shape, output node names), converted once instead of on
+    every call: the frame path would otherwise pay a to_js per call."""
+    return to_js(list(values))
 
 
 def py_value(value):
@@ -337,7 +345,7 @@ def prepare_input(frame, size: list[int], low: float, high: float, dtype: str = 
 
     dtype "int32" (e.g. SSD's image_tensor) keeps the resized pixels as they are.
     """
-    resized = tf.image.resizeBilinear(frame, js_value(size))
+    resized = tf.image.resizeBilinear(frame, _js_array(tuple(size)))
     if dtype == "int32":
         return tf.expandDims(tf.cast(resized, "int32"), 0)
     scaled = tf.add(tf.mul(tf.cast(resized, "float32"), (high - low) / 255.0), low)
@@ -345,12 +353,12 @@ def prepare_input(frame, size: list[int], low: float, high: float, dtype: str = 
 
 
 def execute(model, inputs, outputs: list[str]):
-    result = model.execute(inputs, js_value(outputs))
+    result = model.execute(inputs, _js_array(tuple(outputs)))
     return result if len(outputs) > 1 else [result]
 
 
 async def execute_async(model, inputs, outputs: list[str]):
-    result = await model.executeAsync(inputs, js_value(outputs))
+    result = await model.executeAsync(inputs, _js_array(tuple(outputs)))
     return result if len(outputs) > 1 else [result]
 
 
@@ -362,16 +370,16 @@ def dispose_all(tensors) -> None:
 def best_class_per_box(scores, boxes, k: int):
     """scores [1, N, C] and boxes [1, N, 1, 4] -> [min(k, N), 6] rows: the box's 4 values as given,
     its best class score, that class's index; the k boxes with the highest such score. Inside tidy()."""
-    per_box = tf.reshape(scores, js_value([scores.shape[1], scores.shape[2]]))
+    per_box = tf.reshape(scores, _js_array((scores.shape[1], scores.shape[2])))
     best = tf.max(per_box, 1)
     top = tf.topk(best, min(k, best.shape[0]))
     classes = tf.cast(tf.gather(tf.argMax(per_box, 1), top.indices), "float32")
-    picked = tf.gather(tf.reshape(boxes, js_value([-1, 4])), top.indices)
+    picked = tf.gather(tf.reshape(boxes, _js_array((-1, 4))), top.indices)
     return tf.concat(js_value([picked, tf.expandDims(top.values, 1), tf.expandDims(classes, 1)]), 1)
 
 
 def flatten(tensor):
-    return tf.reshape(tensor, js_value([-1]))
+    return tf.reshape(tensor, _js_array((-1,)))
 
 
 def tensor_from_floats(values: bytes, shape: list[int]):

@@ -16,6 +16,7 @@ class Page:
     def __init__(self, bridge):
         self.bridge = bridge
         self.debug_open = False
+        self._tensors_shown = None
         bridge.listen(bridge.el("debug-toggle"), "click", lambda _e: self.toggle_debug())
 
     def spawn(self, coroutine) -> asyncio.Task:
@@ -76,9 +77,12 @@ class Page:
         self.bridge.set_hidden("debug", not self.debug_open)
 
     def debug(self, stats: dict) -> None:
-        """Cheap enough to update every frame; only written while the panel is open."""
+        """Every frame: only what changed is written (a DOM write costs style work in the frame);
+        the panel's text only while it is open."""
         self.bridge.set_data("page", "frames", str(stats["frames"]))
-        self.bridge.set_data("page", "tensors", str(stats["tensors"]))
+        if stats["tensors"] != self._tensors_shown:
+            self._tensors_shown = stats["tensors"]
+            self.bridge.set_data("page", "tensors", str(stats["tensors"]))
         if self.debug_open:
             self.bridge.set_text("debug-fps", f"{stats['fps']:.1f}")
             self.bridge.set_text("debug-tensors", str(stats["tensors"]))

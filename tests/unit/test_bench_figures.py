@@ -1,0 +1,54 @@
+"""The benchmark's arithmetic: paired per-round loop figures and CPU time outside the TF.js kernels."""
+
+import pytest
+
+from bench.run import cpu_split, loop_figures
+
+KERNEL_URL = "http://127.0.0.1:1/vendor/tfjs/tfjs-backend-wasm-simd.wasm"
+
+
+def profile(samples, end_us):
+    """samples: (url or "(idle)", delta_us) in order; nodes made per distinct name."""
+    names = sorted({name for name, _ in samples})
+    nodes = [{"id": i + 1, "callFrame": {"url": "" if name == "(idle)" else name,
+                                         "functionName": "(idle)" if name == "(idle)" else "f"}}
+             for i, name in enumerate(names)]
+    ids = {name: i + 1 for i, name in enumerate(names)}
+    return {"nodes": nodes, "startTime": 0, "endTime": end_us,
+            "samples": [ids[name] for name, _ in samples], "timeDeltas": [delta for _, delta in samples]}
+
+
+def test_cpu_split_separates_kernels_and_skips_idle_and_time_before_the_window():
+    p = profile([("http://x/pyodide.asm.wasm", 5_000),   # at 5 ms: before the last 20 ms
+                 ("http://x/pyodide.asm.wasm", 10_000),  # 15 ms
+                 (KERNEL_URL, 10_000),                   # 25 ms
+                 ("(idle)", 3_000),                      # 28 ms
+                 ("http://x/tf.min.js", 2_000)],         # 30 ms
+                end_us=30_000)
+    assert cpu_split(p, last_ms=20) == pytest.approx({"kernels": 10.0, "outside_kernels": 12.0})
+
+
+def test_loop_figures_pair_rounds_and_take_medians():
+    windows = {
+        "python": [{"ms_per_frame": 62.0, "cpu_outside_kernels_ms": 8.0},
+                   {"ms_per_frame": 70.0, "cpu_outside_kernels_ms": 9.0},
+                   {"ms_per_frame": 61.0, "cpu_outside_kernels_ms": 8.5}],
+        "js": [{"ms_per_frame": 60.0, "cpu_outside_kernels_ms": 6.5},
+               {"ms_per_frame": 66.0, "cpu_outside_kernels_ms": 7.0},
+               {"ms_per_frame": 60.0, "cpu_outside_kernels_ms": 6.0}],
+    }
+    figures = loop_figures(windows)
+    assert figures["python"]["ms_per_frame"] == 62.0
+    assert figures["js"]["fps"] == pytest.approx(1000 / 60.0)
+    assert figures["overhead_ms_per_frame"] == 2.0            # pairs: 2, 4, 1
+    assert figures["overhead_range"] == [1.0, 4.0]
+    assert figures["ratio"] == pytest.approx(60 / 62)         # pairs: 60/62, 66/70, 60/61
+    assert figures["ratio_range"] == pytest.approx([66 / 70, 60 / 61])
+    assert figures["cpu_overhead_ms_per_frame"] == pytest.approx(8.5 - 6.5)
+
+
+def test_loop_figures_without_profiles_report_no_cpu_overhead():
+    windows = {"python": [{"ms_per_frame": 2000.0}], "js": [{"ms_per_frame": 1900.0}]}
+    figures = loop_figures(windows)
+    assert "cpu_overhead_ms_per_frame" not in figures
+    assert figures["overhead_ms_per_frame"] == 100.0
