@@ -181,10 +181,10 @@ def recorded(row: dict, *contexts):
 
 # ------------------------------------------------------------------ parts
 
-def part_loop(bench: Bench, quick: bool) -> list[dict]:
+def part_loop(bench: Bench, backends: list[str], quick: bool) -> list[dict]:
     rows = []
     for demo in ("teach", "detect"):
-        for backend in BACKENDS:
+        for backend in backends:
             frames, rounds, boot_s = LOOP_PLAN[demo, backend]
             if quick:
                 frames, rounds = max(1, frames // 4), 1
@@ -476,6 +476,7 @@ def print_table(result: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", default="loop,cold,bytes,knn,soak")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="loop part only; e.g. wasm, the cheapest pair here")
     parser.add_argument("--quick", action="store_true", help="few frames per figure: a smoke run, not a measurement")
     parser.add_argument("--soak-frames", type=int, default=10_000)
     parser.add_argument("--soak-max-s", type=float, default=1500)
@@ -497,7 +498,7 @@ def main() -> None:
         result["environment"] = environment(bench)
         print(f"renderer: {result['environment']['webgl_renderer']}", flush=True)
         if "loop" in parts:
-            result["loop"] = part_loop(bench, args.quick)
+            result["loop"] = part_loop(bench, args.backends.split(","), args.quick)
         fastest = "wasm"
         if result.get("loop"):
             teach = [r for r in result["loop"] if r["demo"] == "teach" and r.get("python", {}).get("fps")]
