@@ -73,9 +73,9 @@ def build_models(args: list[str]) -> None:
     subprocess.run([sys.executable, "-m", "convert", "site", "--out", str(SITE / "models"), *args], check=True, cwd=ROOT)
 
 
-# Never precached by the service worker: itself and its list, a developer page, and the threaded
-# TF.js wasm build, which TF.js loads only on cross-origin-isolated pages (this site is not one).
-PRECACHE_SKIP = {"sw.js", "sw-precache.js", "smoke.html", "vendor/tfjs/tfjs-backend-wasm-threaded-simd.wasm"}
+# Never precached by the service worker: itself and its list, and the threaded TF.js wasm build,
+# which TF.js loads only on cross-origin-isolated pages (this site is not one).
+PRECACHE_SKIP = {"sw.js", "sw-precache.js", "vendor/tfjs/tfjs-backend-wasm-threaded-simd.wasm"}
 
 
 def write_precache(site: Path = SITE) -> str:
@@ -94,7 +94,11 @@ def write_precache(site: Path = SITE) -> str:
         files["./"] = files["index.html"]  # the site's root URL serves index.html
     version = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
     body = json.dumps({"version": version, "files": files}, indent=1, sort_keys=True)
-    (site / "sw-precache.js").write_text(f"self.TYB_PRECACHE = {body};\n", encoding="utf-8")
+    # A new file moved into place, never a write into the old one: a server may be serving it, and
+    # a hard-linked copy of the site (the tests' redeploys) must not change the original.
+    staged = site / "sw-precache.js.tmp"
+    staged.write_text(f"self.TYB_PRECACHE = {body};\n", encoding="utf-8")
+    staged.replace(site / "sw-precache.js")
     return version
 
 
