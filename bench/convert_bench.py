@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -90,7 +91,7 @@ def main() -> int:
             rows.append({"model": name, "source": sources[name], "error": str(exc)})
             print(f"{name}: {exc}", file=sys.stderr)
     result = {"benchmark": "convert", "python": platform.python_version(), "machine": platform.machine(),
-              "cpus": __import__("os").cpu_count(), "models": rows}
+              "cpus": os.cpu_count(), "models": rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

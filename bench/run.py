@@ -72,6 +72,9 @@ new MutationObserver(() => {
   if (b.dataset.frames && !("frame" in window.__marks)) window.__marks.frame = performance.now();
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-state", "data-frames"]});
 """
+# The service worker is active once its install (the precache: every file, hash-checked) is done.
+SERVICE_WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => true),
+                                  new Promise((resolve) => setTimeout(() => resolve(false), 120000))])"""
 # Frame timestamps over one window: resolves after `n` more frames or `timeoutMs`.
 WINDOW = """([n, timeoutMs]) => new Promise((resolve) => {
   const samples = [[performance.now(), Number(document.body.dataset.frames || 0)]];
@@ -150,7 +153,8 @@ class Bench:
         ran = page.evaluate("tf.getBackend()")
         if ran != backend:
             raise RuntimeError(f"{demo}/{impl}: asked for {backend}, {ran} ran")
-        if impl == "python" and demo == "teach" and not page.query_selector(".class-card .count[data-count='3']"):
+        if impl == "python" and demo == "teach" and not page.query_selector(
+                f".class-card .count[data-count='{EXAMPLES_PER_CLASS}']"):
             page.set_input_files("#dataset-load", str(self.dataset))
         if impl == "python" and demo == "detect":
             page.click("#camera-start")
@@ -279,13 +283,13 @@ def part_cold(bench: Bench, backend: str) -> tuple[list[dict], dict]:
             row = {"demo": demo, "impl": impl, "backend": backend}
             with recorded(row, context):
                 for visit in ("empty_cache", "warm_cache"):
-                    if visit == "warm_cache":
-                        time.sleep(3)  # let the service worker finish caching, as a visitor's would
                     page = bench.open(context, demo, impl, backend, 240)
                     marks = page.evaluate("window.__marks")
                     row[visit] = {"ready_ms": round(marks.get("ready", 0)), "first_frame_ms": round(marks.get("frame", 0))}
                     if visit == "empty_cache":
                         loaded[demo, impl] = sorted(set(urls))
+                        if impl == "python":  # the second visit comes once the offline cache is filled
+                            row["service_worker_ready"] = page.evaluate(SERVICE_WORKER_READY)
                     page.close()
             print(f"  cold {demo:6s} {impl:6s} {row}", flush=True)
             rows.append(row)
@@ -407,6 +411,11 @@ def fmt(value, digits=1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def megabytes(sizes: dict) -> str:
+    """raw/gzip/brotli in MB."""
+    return f"{sizes['raw'] / 1e6:.2f}/{sizes['gzip'] / 1e6:.2f}/{fmt(sizes['brotli'] and sizes['brotli'] / 1e6, 2)}"
+
+
 def summary_loop(row: dict) -> str:
     if "skipped" in row:
         return f"skipped ({row['skipped']})"
@@ -451,10 +460,8 @@ def print_table(result: dict) -> None:
         for key, value in result["bytes"].items():
             if not isinstance(value, dict) or "by_kind" not in value:
                 continue
-            parts = ", ".join(f"{kind} {k['raw'] / 1e6:.2f}/{k['gzip'] / 1e6:.2f}/{fmt(k['brotli'] and k['brotli'] / 1e6, 2)}"
-                              for kind, k in sorted(value["by_kind"].items()))
-            t = value["total"]
-            print(f"{key:15s} total {t['raw'] / 1e6:.2f}/{t['gzip'] / 1e6:.2f}/{fmt(t['brotli'] and t['brotli'] / 1e6, 2)}: {parts}")
+            parts = ", ".join(f"{kind} {megabytes(k)}" for kind, k in sorted(value["by_kind"].items()))
+            print(f"{key:15s} total {megabytes(value['total'])}: {parts}")
     if "knn" in result:
         print("\nKNN predict (ms, median) vs one embedding inference")
         for r in result["knn"]:

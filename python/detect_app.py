@@ -24,7 +24,6 @@ BOX_STYLE = {"color": "#00e676", "text_color": "#0b1a10", "line_width": 3, "font
 WARM_UP_SIZE = (64, 48)
 
 
-
 def detector_order(models: list[dict], requested: str | None) -> list[str]:
     """Detection models to try, best first: `?detector=`, a pretrained COCO-SSD, CenterNet, the rest."""
     names = [m["name"] for m in models if m.get("task") == "detection"]
@@ -75,7 +74,7 @@ class DetectApp:
         self.source_name = ""
         self._source_id = 0  # changes with every new picture source, so a late answer is not drawn
         self._camera_error_shown = False
-        self._drawn_html = None
+        self._drawn = None
         self._detecting = asyncio.Lock()  # one model run at a time; a switch waits for the frame
 
     # ------------------------------------------------------------ start-up
@@ -213,12 +212,12 @@ class DetectApp:
         size = self.b.element_size(self.overlay)
         placed = place(shown, self.frame_size, size, self.mirror and self.showing == "camera")
         self.b.draw_boxes(self.overlay, size, [(p.x, p.y, p.w, p.h, p.text) for p in placed], BOX_STYLE)
-        drawn = list_html(placed)
-        if drawn != self._drawn_html:
-            self.b.el("detections").innerHTML = drawn
-            self._drawn_html = drawn
-        self.b.set_data("detections", "count", str(len(placed)))
-        self.b.set_data("detections", "source", self.source_name)
+        drawn = (list_html(placed), self.source_name)
+        if drawn != self._drawn:  # an unchanged list costs no DOM work
+            self._drawn = drawn
+            self.b.el("detections").innerHTML = drawn[0]
+            self.b.set_data("detections", "count", str(len(placed)))
+            self.b.set_data("detections", "source", self.source_name)
         if self.page.debug_open:
             self.b.set_text("debug-candidates", candidates_json(self.detector, self.candidates))
 

@@ -182,8 +182,9 @@ class TeachApp:
 
     async def _predict(self, embedding, source: str) -> None:
         prediction = await self.trainer.predict(embedding)
-        headline, rows = prediction_rows(self.classes.names(), prediction.index, prediction.confidences)
-        label = "" if prediction.index is None else self.classes.names()[prediction.index]
+        names = self.classes.names()
+        headline, rows = prediction_rows(names, prediction.index, prediction.confidences)
+        label = "" if prediction.index is None else names[prediction.index]
         if (source, headline, label) != self._shown_prediction:  # unchanged text costs no DOM work
             self._shown_prediction = (source, headline, label)
             self.b.set_data("prediction", "source", source)

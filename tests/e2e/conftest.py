@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from skimage import data as photos
 
+from support.datasets import write_dataset
 from support.y4m import fit, write_y4m
 
 BOOT_TIMEOUT_MS = 180_000
@@ -49,6 +50,10 @@ class OpenedPage:
         self.page.wait_for_function(f"Number(document.body.dataset.frames || 0) >= {target}", timeout=timeout)
         return self.frames()
 
+    def class_counts(self) -> list[int]:
+        """Examples per class, as the Teach page's class cards show them."""
+        return [int(c) for c in self.page.eval_on_selector_all(".class-card .count", "els => els.map(e => e.dataset.count)")]
+
     def num_tensors(self) -> int:
         """tf.memory().numTensors as the page recorded it at the end of its last frame."""
         return int(self.page.get_attribute("body", "data-tensors"))
@@ -58,6 +63,12 @@ class OpenedPage:
 
     def message(self) -> str:
         return "" if self.page.is_hidden("#message") else self.page.text_content("#message")
+
+
+@pytest.fixture
+def examples(tmp_path):
+    """A dataset file with 3 examples in each of classes A and B: Teach predicts only once a class has examples."""
+    return write_dataset(tmp_path / "examples.json", {"A": 3, "B": 3})
 
 
 @pytest.fixture

@@ -12,27 +12,18 @@ import time
 
 import pytest
 
-from support.datasets import load_into_teach, make_dataset, write_dataset
-from support.site_copy import copy_site, replace
+from support.datasets import load_into_teach, make_dataset
+from support.site_copy import copy_site, flip_byte, replace, weight_shard
 
 import dataset as dataset_format
 
 PAGES = {"teach": "index.html", "detect": "detect.html"}
 
 
-def counts(opened) -> list[int]:
-    return [int(c) for c in opened.page.eval_on_selector_all(".class-card .count", "els => els.map(e => e.dataset.count)")]
-
-
 def frames_stay(opened, seconds: float) -> bool:
     before = opened.frames()
     time.sleep(seconds)
     return opened.frames() == before
-
-
-@pytest.fixture
-def examples(tmp_path):
-    return write_dataset(tmp_path / "examples.json", {"A": 3, "B": 3})
 
 
 def teach_with_examples(open_page, examples, backend: str = "wasm", frames: int = 3):
@@ -46,21 +37,14 @@ def teach_with_examples(open_page, examples, backend: str = "wasm", frames: int 
 
 # ------------------------------------------------------------------ model files
 
-def _shard(site) -> str:
-    model_json = json.loads((site / "models/centernet/model.json").read_text())
-    return model_json["weightsManifest"][0]["paths"][0]
-
-
 def wrong_sha256(site):
-    name = _shard(site)
-    data = bytearray((site / "models/centernet" / name).read_bytes())
-    data[len(data) // 2] ^= 0xFF  # same size, different bytes
-    replace(site / "models/centernet" / name, bytes(data))
+    name = weight_shard(site / "models/centernet")
+    flip_byte(site / "models/centernet" / name)
     return name, "corrupt"
 
 
 def missing_shard(site):
-    name = _shard(site)
+    name = weight_shard(site / "models/centernet")
     (site / "models/centernet" / name).unlink()
     return name, "HTTP 404"
 
@@ -120,7 +104,7 @@ def test_bad_dataset_files_leave_the_dataset_untouched(open_page, examples, tmp_
                                       arg=path.name, timeout=30_000)
         message = opened.message()
         assert reason in message and "unchanged" in message, message
-        assert counts(opened) == [3, 3], "the current dataset changed"
+        assert opened.class_counts() == [3, 3], "the current dataset changed"
         opened.wait_frames(2)  # still predicting
         assert opened.page.get_attribute("#prediction", "data-label") in ("A", "B")
 
@@ -143,7 +127,7 @@ def test_teach_camera_unplugged_during_the_loop(open_page, examples):
     assert "camera stopped" in opened.message(), opened.message()
     assert opened.page.is_visible("#video-empty")
     assert frames_stay(opened, 2), "frames counted with no camera"
-    assert counts(opened) == [3, 3]
+    assert opened.class_counts() == [3, 3]
     opened.page.click("#camera-start")
     opened.wait_frames(3)
 
@@ -184,7 +168,7 @@ def test_teach_survives_webgl_context_loss(open_page, examples):
     }""")
     assert lost, "WEBGL_lose_context is not available"
     opened.wait_frames(3, timeout=300_000)  # it keeps predicting
-    assert counts(opened) == [3, 3], "the dataset was lost"
+    assert opened.class_counts() == [3, 3], "the dataset was lost"
     assert opened.page.get_attribute("#prediction", "data-label") in ("A", "B")
     backend = opened.page.get_attribute("body", "data-backend")
     assert backend in ("webgl", "wasm", "cpu") and backend == opened.backend(), backend

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support.datasets import load_into_teach, write_dataset
+from support.datasets import load_into_teach
 from support.site_copy import copy_site, replace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
@@ -58,12 +58,6 @@ def deployed(static_server, tmp_path):
     site = copy_site(tmp_path / "site")
     build_site.write_precache(site)
     return site, static_server(site)
-
-
-@pytest.fixture
-def examples(tmp_path) -> Path:
-    """Teach predicts only once a class has examples."""
-    return write_dataset(tmp_path / "examples.json", {"A": 3, "B": 3})
 
 
 def test_both_pages_work_offline_after_one_visit(open_page, deployed, examples):

@@ -8,14 +8,11 @@ from pathlib import Path
 import pytest
 
 from support.photos import write_views
+from support.site_copy import linked_site, write_index
 
 SITE = Path(__file__).resolve().parents[2] / "site"
 
 CLASS_A, CLASS_B = 0, 1
-
-
-def counts(opened) -> list[int]:
-    return [int(c) for c in opened.page.eval_on_selector_all(".class-card .count", "els => els.map(e => e.dataset.count)")]
 
 
 def upload(opened, selector: str, paths: list[str]) -> None:
@@ -29,7 +26,7 @@ def wait_counts(opened, expected: list[int], timeout: int = 120_000) -> None:
             ".map(e => Number(e.dataset.count))) === expected", arg=json.dumps(expected, separators=(",", ":")),
             timeout=timeout)
     except Exception:
-        raise AssertionError(f"counts {counts(opened)} != {expected}; message: {opened.message()!r}; "
+        raise AssertionError(f"counts {opened.class_counts()} != {expected}; message: {opened.message()!r}; "
                              f"page errors: {opened.errors}") from None
 
 
@@ -101,13 +98,13 @@ def test_teach_two_classes_save_reload_and_reject_bad_file(open_page, astronaut_
     upload(opened, "#dataset-load", [str(bad)])
     page.wait_for_selector("#message:not([hidden])", timeout=30_000)
     assert "not valid JSON" in opened.message() or "not a dataset" in opened.message()
-    assert counts(opened) == [4, 4, 1, 0]
+    assert opened.class_counts() == [4, 4, 1, 0]
 
     # Reload: the dataset comes back from IndexedDB and still predicts.
     page.wait_for_selector("body[data-saved='9']", state="attached", timeout=30_000)
     page.reload()
     opened.wait_ready()
-    assert counts(opened) == [4, 4, 1, 0]
+    assert opened.class_counts() == [4, 4, 1, 0]
     assert classify(opened, photo_files["held_out"]["motorcycle"][0]) == "B"
     assert opened.off_origin() == []
 
@@ -149,9 +146,9 @@ def test_hold_to_record_and_remove_a_middle_class(open_page, astronaut_video, ph
     page.mouse.down()
     page.wait_for_function("Number(document.querySelector('.class-card .count').dataset.count) >= 5", timeout=60_000)
     page.mouse.up()
-    recorded = counts(opened)[0]
+    recorded = opened.class_counts()[0]
     opened.wait_frames(3)
-    assert counts(opened)[0] == recorded  # released: recording stopped
+    assert opened.class_counts()[0] == recorded  # released: recording stopped
     assert page.get_attribute("#record-0", "data-recording") == "false"
 
     page.click(".class-card:nth-child(2) [data-action=remove]")
@@ -167,21 +164,14 @@ def site_with_offline_mobilenet(tmp_path_factory, static_server) -> str:
     """The built site plus an untrained MobileNet from the converter's offline source (needs TensorFlow)."""
     from convert import cli
 
-    root = tmp_path_factory.mktemp("mobilenet-site")
-    for entry in SITE.iterdir():
-        if entry.name != "models":
-            (root / entry.name).symlink_to(entry)
-    models = root / "models"
-    models.mkdir()
+    models = linked_site(tmp_path_factory.mktemp("mobilenet-site"))
     (models / "centernet").symlink_to(SITE / "models" / "centernet")
     assert cli.main(["mobilenet", "--source", "offline", "--out", str(models / "mobilenet"),
                      "--eval-inputs", "2", "--no-progress"]) == 0
     manifest = json.loads((models / "mobilenet" / "manifest.json").read_text())
-    index = json.loads((SITE / "models" / "index.json").read_text())
-    index["models"].append({"name": "mobilenet", "task": "classification", "weights": manifest["weights"],
-                            "title": manifest["title"]})
-    (models / "index.json").write_text(json.dumps(index))
-    return static_server(root)
+    write_index(models, {"name": "mobilenet", "task": "classification", "weights": manifest["weights"],
+                         "title": manifest["title"]})
+    return static_server(models.parent)
 
 
 def test_mobilenet_embeddings_and_a_dataset_from_another_model(open_page, astronaut_video, photo_files,
@@ -210,4 +200,4 @@ def test_mobilenet_embeddings_and_a_dataset_from_another_model(open_page, astron
     upload(centernet, "#dataset-load", [str(saved)])
     centernet.page.wait_for_selector("#message:has-text('mobilenet-dataset.json')", timeout=30_000)
     assert "'mobilenet'" in centernet.message() and "'centernet'" in centernet.message()
-    assert counts(centernet) == [0, 1, 0, 0]
+    assert centernet.class_counts() == [0, 1, 0, 0]

@@ -11,6 +11,8 @@ import hashlib
 import json
 from types import SimpleNamespace
 
+from fake_bridge import FakeModelFiles
+
 
 class FakeTensor:
     def __init__(self, name: str, values: list[float] | None = None):
@@ -49,7 +51,7 @@ class FakeElement(SimpleNamespace):
         return [c for c in self.children if c.checked or not checked_only]
 
 
-class FakeBridge:
+class FakeBridge(FakeModelFiles):
     def __init__(self, outputs: dict[str, list[float]] | None = None, files: dict[str, bytes] | None = None,
                  element_size=(640.0, 480.0), source_size=(320, 240)):
         self.outputs = outputs or {}  # node name -> values the model "computes"
@@ -167,22 +169,6 @@ class FakeBridge:
         return [t.name for t in self.tensors if not t.disposed]
 
     # model files
-    async def fetch_bytes(self, url, revalidate=True):
-        data = self.files.get(url)
-        return (200, data) if data is not None else (404, None)
-
-    def buffer_text(self, buffer) -> str:
-        return buffer.decode()
-
-    def byte_length(self, buffer) -> int:
-        return len(buffer)
-
-    async def sha256_hex(self, buffer) -> str:
-        return hashlib.sha256(buffer).hexdigest()
-
-    def concat_buffers(self, buffers):
-        return b"".join(buffers)
-
     async def load_graph_model(self, model_json, specs, weights):
         return FakeModel()
 

@@ -23,7 +23,30 @@ class FakeKnn:
         self.disposed = True
 
 
-class FakeBridge:
+class FakeModelFiles:
+    """The bridge's network and buffer functions over `self.files` (name or URL -> bytes)."""
+    files: dict[str, bytes]
+
+    async def fetch_bytes(self, url, revalidate=True):
+        for name, data in self.files.items():
+            if url.endswith("/" + name) or url == name:
+                return 200, data
+        return 404, None
+
+    def byte_length(self, buffer):
+        return len(buffer)
+
+    def buffer_text(self, buffer):
+        return buffer.decode("utf-8")
+
+    async def sha256_hex(self, buffer):
+        return hashlib.sha256(buffer).hexdigest()
+
+    def concat_buffers(self, buffers):
+        return b"".join(buffers)
+
+
+class FakeBridge(FakeModelFiles):
     def __init__(self, files: dict[str, bytes] | None = None, backends=("webgl", "wasm", "cpu")):
         self.files = dict(files or {})
         self.working_backends = set(backends)
@@ -69,24 +92,6 @@ class FakeBridge:
         return False
 
     # network
-    async def fetch_bytes(self, url, revalidate=True):
-        for name, data in self.files.items():
-            if url.endswith("/" + name) or url == name:
-                return 200, data
-        return 404, None
-
-    def byte_length(self, buffer):
-        return len(buffer)
-
-    def buffer_text(self, buffer):
-        return buffer.decode("utf-8")
-
-    async def sha256_hex(self, buffer):
-        return hashlib.sha256(buffer).hexdigest()
-
-    def concat_buffers(self, buffers):
-        return b"".join(buffers)
-
     async def load_graph_model(self, model_json, specs, weight_data):
         self.log.append(("load_graph_model", [s["name"] for s in specs], weight_data))
         return "model"

@@ -35,6 +35,13 @@ def site(broken_ssd: bool = False) -> dict[str, bytes]:
                              {"name": "mobilenet", "task": "classification", "weights": "pretrained"})}
 
 
+def both_detectors(**sizes) -> FakeBridge:
+    """CenterNet answers ROWS; the SSD (untrained) finds nothing."""
+    bridge = FakeBridge(outputs={"det": ROWS}, files=site(), **sizes)
+    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    return bridge
+
+
 def started(bridge: FakeBridge) -> DetectApp:
     app = DetectApp(bridge, Page(bridge))
 
@@ -92,8 +99,7 @@ def test_start_falls_back_past_a_broken_detector_and_says_which_file():
 
 
 def test_a_frame_draws_mirrored_boxes_and_lists_them():
-    bridge = FakeBridge(outputs={"det": ROWS}, files=site(), element_size=(640, 480), source_size=(320, 240))
-    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    bridge = both_detectors(element_size=(640, 480), source_size=(320, 240))
     app = started(bridge)
     assert app.detector.name == "coco-ssd"  # pretrained SSD is the default; threshold 50%
     run(app.switch_detector("centernet"))
@@ -108,8 +114,7 @@ def test_a_frame_draws_mirrored_boxes_and_lists_them():
 
 
 def test_controls_redraw_the_last_answer_without_running_the_model_again():
-    bridge = FakeBridge(outputs={"det": ROWS}, files=site())
-    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    bridge = both_detectors()
     app = started(bridge)
     run(app.switch_detector("centernet"))
     run(app.step())
@@ -134,8 +139,7 @@ def test_controls_redraw_the_last_answer_without_running_the_model_again():
 
 
 def test_a_failed_switch_keeps_the_running_detector():
-    bridge = FakeBridge(outputs={"det": ROWS}, files=site())
-    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    bridge = both_detectors()
     app = started(bridge)
     del bridge.files["models/centernet/model.json"]
     run(app.switch_detector("centernet"))
@@ -145,8 +149,7 @@ def test_a_failed_switch_keeps_the_running_detector():
 
 
 def test_camera_refused_explains_and_an_image_file_is_detected():
-    bridge = FakeBridge(outputs={"det": ROWS}, files=site())
-    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    bridge = both_detectors()
     bridge.camera_error = "NotAllowedError"
     app = started(bridge)
     assert "Camera access was refused" in bridge.el("message").textContent
@@ -164,8 +167,7 @@ def test_camera_refused_explains_and_an_image_file_is_detected():
 
 
 def test_pause_button_pauses_the_loop():
-    bridge = FakeBridge(outputs={"det": ROWS}, files=site())
-    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    bridge = both_detectors()
     app = started(bridge)
     app._toggle_pause()
     assert app.loop.paused and bridge.el("pause").textContent == "Resume"
@@ -175,8 +177,7 @@ def test_pause_button_pauses_the_loop():
 
 
 def test_an_answer_for_a_picture_no_longer_shown_is_not_drawn():
-    bridge = FakeBridge(outputs={"det": ROWS}, files=site())
-    bridge.outputs["s"], bridge.outputs["b"] = [], []
+    bridge = both_detectors()
     app = started(bridge)
     run(app.switch_detector("centernet"))
 
