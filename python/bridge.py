@@ -3,6 +3,7 @@
 Everything else in python/ is plain Python that receives this module (or a fake of it in CPython
 tests) and calls the functions below. Rules kept here so the rest need not know them:
 - a JS callback is a proxy made once and kept (`listen`, `_frame_proxy`), never one per frame;
+- TF.js functions are looked up once (`tf`), not on every call;
 - Python values handed to JS are converted (`js_value`), never passed as borrowed PyProxies;
 - pixels stay in JS: only small typed arrays are read back (`read_floats`).
 """
@@ -15,7 +16,23 @@ from functools import lru_cache
 import js
 from pyodide.ffi import create_once_callable, create_proxy, to_js
 
-tf = js.tf
+
+class _Members:
+    """A JS namespace whose members (functions, nested namespaces) are looked up once. Every
+    attribute lookup on a JS object makes a new proxy, and a frame calls a dozen TF.js functions."""
+
+    def __init__(self, namespace):
+        self._namespace = namespace
+
+    def __getattr__(self, name: str):
+        member = getattr(self._namespace, name)
+        if not callable(member):
+            member = _Members(member)  # tf.image, tf.browser, tf.io, tf.wasm
+        setattr(self, name, member)
+        return member
+
+
+tf = _Members(js.tf)  # only functions and namespaces are read from it: nothing that changes
 document = js.document
 _kept_proxies: list = []
 
@@ -65,14 +82,17 @@ def query_param(name: str) -> str | None:
     return js.URLSearchParams.new(js.location.search).get(name)
 
 
+_performance = js.performance
+
+
 def now_ms() -> float:
-    return js.performance.now()
+    return _performance.now()
 
 
 # ---------------------------------------------------------------- DOM
 
 def el(element_id: str):
-    element = js.document.getElementById(element_id)
+    element = document.getElementById(element_id)
     if element is None:
         raise KeyError(f"no element #{element_id}")
     return element
@@ -131,26 +151,48 @@ def take_files(input_element) -> list:
 
 # ---------------------------------------------------------------- frames
 
-_frame_waiters: list[asyncio.Future] = []
+_frame_starts: list = []
+_frame_tasks: set[asyncio.Task] = set()
 
 
-def _resolve_frame(timestamp) -> None:
-    waiters = list(_frame_waiters)
-    _frame_waiters.clear()
-    for waiter in waiters:
-        if not waiter.done():
-            waiter.set_result(timestamp)
+def _start_frames(_timestamp) -> None:
+    starts = list(_frame_starts)
+    _frame_starts.clear()
+    for start in starts:
+        start()
 
 
-_frame_proxy = create_proxy(_resolve_frame)
+_frame_proxy = create_proxy(_start_frames)
 
 
-async def next_animation_frame() -> float:
-    """Wait for requestAnimationFrame; it does not fire in a hidden tab, which pauses the loop."""
-    waiter = asyncio.get_event_loop().create_future()
-    _frame_waiters.append(waiter)
+async def in_animation_frame(frame) -> None:
+    """Await `frame()` (a coroutine function) started inside the next requestAnimationFrame callback.
+
+    A JS loop's body runs in that callback, so the model's kernels are queued before the browser
+    draws the frame. Resuming an awaiting coroutine instead costs a task of its own, queued behind
+    the frame's rendering. The callback does not fire in a hidden tab, which pauses the loop.
+    """
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def start() -> None:
+        # eager_start runs the coroutine now, up to its first await, instead of in a queued task.
+        task = asyncio.Task(frame(), loop=loop, eager_start=True)
+        _frame_tasks.add(task)  # asyncio keeps only weak references to tasks
+        task.add_done_callback(finish)
+
+    def finish(task: asyncio.Task) -> None:
+        _frame_tasks.discard(task)
+        if task.cancelled():
+            done.cancel()
+        elif task.exception() is not None:
+            done.set_exception(task.exception())
+        else:
+            done.set_result(None)
+
+    _frame_starts.append(start)
     js.requestAnimationFrame(_frame_proxy)
-    return await waiter
+    await done
 
 
 # ---------------------------------------------------------------- network and storage
@@ -264,7 +306,7 @@ def register_service_worker(script: str = "sw.js") -> None:
 
 async def set_backend(name: str) -> bool:
     if name == "wasm":
-        js.tf.wasm.setWasmPaths(js.URL.new("vendor/tfjs/", js.document.baseURI).href)
+        tf.wasm.setWasmPaths(js.URL.new("vendor/tfjs/", js.document.baseURI).href)
     try:
         ok = await tf.setBackend(name)
         await tf.ready()

@@ -185,8 +185,9 @@ class FakeBridge(FakeModelFiles):
     def now_ms(self):
         return 0.0
 
-    async def next_animation_frame(self):
+    async def in_animation_frame(self, frame):
         await asyncio.sleep(0)
+        await frame()
 
     def secure_context(self):
         return True
