@@ -151,48 +151,26 @@ def take_files(input_element) -> list:
 
 # ---------------------------------------------------------------- frames
 
-_frame_starts: list = []
-_frame_tasks: set[asyncio.Task] = set()
+_frame_waiters: list[asyncio.Future] = []
 
 
-def _start_frames(_timestamp) -> None:
-    starts = list(_frame_starts)
-    _frame_starts.clear()
-    for start in starts:
-        start()
+def _resolve_frame(timestamp) -> None:
+    waiters = list(_frame_waiters)
+    _frame_waiters.clear()
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(timestamp)
 
 
-_frame_proxy = create_proxy(_start_frames)
+_frame_proxy = create_proxy(_resolve_frame)
 
 
-async def in_animation_frame(frame) -> None:
-    """Await `frame()` (a coroutine function) started inside the next requestAnimationFrame callback.
-
-    A JS loop's body runs in that callback, so the model's kernels are queued before the browser
-    draws the frame. Resuming an awaiting coroutine instead costs a task of its own, queued behind
-    the frame's rendering. The callback does not fire in a hidden tab, which pauses the loop.
-    """
-    loop = asyncio.get_running_loop()
-    done = loop.create_future()
-
-    def start() -> None:
-        # eager_start runs the coroutine now, up to its first await, instead of in a queued task.
-        task = asyncio.Task(frame(), loop=loop, eager_start=True)
-        _frame_tasks.add(task)  # asyncio keeps only weak references to tasks
-        task.add_done_callback(finish)
-
-    def finish(task: asyncio.Task) -> None:
-        _frame_tasks.discard(task)
-        if task.cancelled():
-            done.cancel()
-        elif task.exception() is not None:
-            done.set_exception(task.exception())
-        else:
-            done.set_result(None)
-
-    _frame_starts.append(start)
+async def next_animation_frame() -> float:
+    """Wait for requestAnimationFrame; it does not fire in a hidden tab, which pauses the loop."""
+    waiter = asyncio.get_event_loop().create_future()
+    _frame_waiters.append(waiter)
     js.requestAnimationFrame(_frame_proxy)
-    await done
+    return await waiter
 
 
 # ---------------------------------------------------------------- network and storage

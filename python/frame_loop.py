@@ -47,18 +47,16 @@ class FrameLoop:
     async def run(self) -> None:
         while not self._stopped:
             await self._running.wait()
-            await self.bridge.in_animation_frame(self._frame)
-
-    async def _frame(self) -> None:
-        if self.paused or self._stopped:
-            return
-        try:
-            processed = await self.step()
-        except Exception as error:  # one bad frame must not end the loop
-            self.on_error(error)
-            return
-        if processed:
-            self._count()
+            await self.bridge.next_animation_frame()
+            if self.paused or self._stopped:
+                continue
+            try:
+                processed = await self.step()
+            except Exception as error:  # one bad frame must not end the loop
+                self.on_error(error)
+                continue
+            if processed:
+                self._count()
 
     def _count(self) -> None:
         now = self.bridge.now_ms()

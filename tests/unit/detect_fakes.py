@@ -185,9 +185,8 @@ class FakeBridge(FakeModelFiles):
     def now_ms(self):
         return 0.0
 
-    async def in_animation_frame(self, frame):
+    async def next_animation_frame(self):
         await asyncio.sleep(0)
-        await frame()
 
     def secure_context(self):
         return True

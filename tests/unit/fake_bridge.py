@@ -72,11 +72,11 @@ class FakeBridge(FakeModelFiles):
         self.time += 100.0
         return self.time
 
-    async def in_animation_frame(self, frame):
+    async def next_animation_frame(self):
         if self.frame_hook:
             self.frame_hook()
         await asyncio.sleep(0)
-        await frame()
+        return self.time
 
     def num_tensors(self):
         return self.tensors
