@@ -219,9 +219,10 @@ def part_loop(bench: Bench, backends: list[str], quick: bool) -> list[dict]:
 def measured_window(page, frames: int, timeout_s: float, profile: bool) -> dict:
     """ms per frame over `frames` frames; with `profile`, also the main thread's CPU time per frame
     outside the TF.js wasm kernels (a V8 CPU profile): the loop's own cost, Python or JS, without
-    the kernel time that dominates a frame and varies by a few ms between page loads."""
-    session = page.context.new_cdp_session(page)
+    the kernel time that dominates a frame and differs by a few ms between page loads and between
+    the two pages (it moves with where TF.js's wasm allocator places a frame's tensors)."""
     if profile:
+        session = page.context.new_cdp_session(page)
         session.send("Profiler.enable")
         session.send("Profiler.setSamplingInterval", {"interval": 1000})
         session.send("Profiler.start")
@@ -233,7 +234,7 @@ def measured_window(page, frames: int, timeout_s: float, profile: bool) -> dict:
     if profile:
         split = cpu_split(session.send("Profiler.stop")["profile"], last_ms=result["ms"])
         out.update({f"cpu_{part}_ms": ms / result["frames"] for part, ms in split.items()})
-    session.detach()
+        session.detach()
     return out
 
 

@@ -99,7 +99,7 @@ def el(element_id: str):
 
 
 def make(tag: str, class_name: str = "", text: str = ""):
-    element = js.document.createElement(tag)
+    element = document.createElement(tag)
     if class_name:
         element.className = class_name
     if text:
@@ -121,11 +121,11 @@ def set_data(element_id: str, key: str, value: str) -> None:
 
 
 def page_visible() -> bool:
-    return js.document.visibilityState == "visible"
+    return document.visibilityState == "visible"
 
 
 def on_visibility_change(handler) -> None:
-    listen(js.document, "visibilitychange", lambda _event: handler(page_visible()))
+    listen(document, "visibilitychange", lambda _event: handler(page_visible()))
 
 
 def download_text(filename: str, text: str, mime: str = "application/json") -> None:
@@ -284,7 +284,7 @@ def register_service_worker(script: str = "sw.js") -> None:
 
 async def set_backend(name: str) -> bool:
     if name == "wasm":
-        tf.wasm.setWasmPaths(js.URL.new("vendor/tfjs/", js.document.baseURI).href)
+        tf.wasm.setWasmPaths(js.URL.new("vendor/tfjs/", document.baseURI).href)
     try:
         ok = await tf.setBackend(name)
         await tf.ready()
@@ -319,7 +319,7 @@ def on_webgl_lost(handler) -> bool:
 
 
 def webgl_renderer() -> str:
-    canvas = js.document.createElement("canvas")
+    canvas = document.createElement("canvas")
     gl = canvas.getContext("webgl2") or canvas.getContext("webgl")
     if gl is None:
         return "none"
