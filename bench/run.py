@@ -72,6 +72,41 @@ new MutationObserver(() => {
   if (b.dataset.frames && !("frame" in window.__marks)) window.__marks.frame = performance.now();
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-state", "data-frames"]});
 """
+# Where TF.js's wasm allocator puts a steady frame's tensors: a hash of (size, address) of every
+# allocation made while the 4th frame is processed (data-frames "3"). The two pages of a pair must
+# agree (bench/pages/baseline.js says why); the hook is taken off after that frame, before measuring.
+HEAP_LAYOUT = """
+window.__layout = null;
+Object.defineProperty(window, "tf", {configurable: true, set(tf) {
+  Object.defineProperty(window, "tf", {value: tf, writable: true, configurable: true});
+  queueMicrotask(() => {  // tf.min.js has filled in `tf` by now
+    const setBackend = tf.setBackend;
+    tf.setBackend = async (name) => {
+      const ok = await setBackend.call(tf, name);
+      const wasm = tf.backend().wasm;
+      if (wasm && !wasm.__layoutHook) hook(wasm);
+      return ok;
+    };
+  });
+}});
+function hook(wasm) {
+  const malloc = wasm.asm.malloc;
+  let hash = 2166136261, count = 0;
+  wasm.__layoutHook = true;
+  wasm._malloc = (size) => {
+    const address = malloc(size);
+    const frame = Number(document.body.dataset.frames || 0);
+    if (frame === 3) {
+      hash = Math.imul(Math.imul(hash ^ size, 16777619) ^ address, 16777619);
+      count++;
+    } else if (frame > 3) {
+      wasm._malloc = malloc;
+      window.__layout = `${count} allocations, hash ${(hash >>> 0).toString(16)}`;
+    }
+    return address;
+  };
+}
+"""
 # The service worker is active once its install (the precache: every file, hash-checked) is done.
 SERVICE_WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => true),
                                   new Promise((resolve) => setTimeout(() => resolve(false), 120000))])"""
@@ -140,6 +175,7 @@ class Bench:
     def context(self):
         context = self.browser.new_context(permissions=["camera"])
         context.add_init_script(MARKS)
+        context.add_init_script(HEAP_LAYOUT)
         return context
 
     def open(self, context, demo: str, impl: str, backend: str, boot_s: float):
@@ -235,6 +271,7 @@ def measured_window(page, frames: int, timeout_s: float, profile: bool) -> dict:
         split = cpu_split(session.send("Profiler.stop")["profile"], last_ms=result["ms"])
         out.update({f"cpu_{part}_ms": ms / result["frames"] for part, ms in split.items()})
         session.detach()
+        out["heap_layout"] = page.evaluate("window.__layout")
     return out
 
 
@@ -270,6 +307,9 @@ def loop_figures(windows: dict[str, list[dict]]) -> dict:
                overhead_ms_per_frame=statistics.median(extra), overhead_range=[min(extra), max(extra)])
     if "cpu_outside_kernels_ms" in out["python"]:
         out["cpu_overhead_ms_per_frame"] = out["python"]["cpu_outside_kernels_ms"] - out["js"]["cpu_outside_kernels_ms"]
+    if all("heap_layout" in run for run in windows["python"] + windows["js"]):
+        out["same_heap_layout"] = all(py["heap_layout"] is not None and py["heap_layout"] == js["heap_layout"]
+                                      for py, js in pairs)
     return out
 
 
@@ -422,11 +462,14 @@ def summary_loop(row: dict) -> str:
         return f"skipped ({row['skipped']})"
     py, js = row["python"], row["js"]
     low, high = row["overhead_range"]
-    cpu = (f"; CPU in kernels {fmt(py['cpu_kernels_ms'], 2)} vs {fmt(js['cpu_kernels_ms'], 2)} ms, outside "
-           f"{fmt(py['cpu_outside_kernels_ms'], 2)} vs {fmt(js['cpu_outside_kernels_ms'], 2)} ms"
-           if "cpu_overhead_ms_per_frame" in row else "")
+    details = ""
+    if "cpu_overhead_ms_per_frame" in row:
+        details += (f"; CPU in kernels {fmt(py['cpu_kernels_ms'], 2)} vs {fmt(js['cpu_kernels_ms'], 2)} ms, outside "
+                    f"{fmt(py['cpu_outside_kernels_ms'], 2)} vs {fmt(js['cpu_outside_kernels_ms'], 2)} ms")
+    if "same_heap_layout" in row:
+        details += "; same TF.js heap layout in both pages" if row["same_heap_layout"] else "; TF.js HEAP LAYOUT DIFFERS"
     return (f"python {fmt(py['fps'], 2)} fps, js {fmt(js['fps'], 2)} fps, ratio {fmt(row['ratio'], 3)}, "
-            f"overhead {fmt(row['overhead_ms_per_frame'], 2)} ms/frame (rounds: {fmt(low, 2)} to {fmt(high, 2)}){cpu}")
+            f"overhead {fmt(row['overhead_ms_per_frame'], 2)} ms/frame (rounds: {fmt(low, 2)} to {fmt(high, 2)}){details}")
 
 
 def print_table(result: dict) -> None:
@@ -437,16 +480,18 @@ def print_table(result: dict) -> None:
     if "loop" in result:
         print("\nFrame loop (Python page vs plain-JS page, same model, same backend)")
         print(f"{'demo':7s} {'backend':7s} {'py fps':>8s} {'js fps':>8s} {'ratio':>6s} {'overhead ms':>11s} "
-              f"{'CPU overhead ms':>15s}")
+              f"{'CPU overhead ms':>15s} {'same heap':>9s}")
         for r in result["loop"]:
             if "skipped" in r:
                 print(f"{r['demo']:7s} {r['backend']:7s} skipped: {r['skipped']}")
             else:
                 print(f"{r['demo']:7s} {r['backend']:7s} {fmt(r['python']['fps'], 2):>8s} {fmt(r['js']['fps'], 2):>8s} "
                       f"{fmt(r['ratio'], 3):>6s} {fmt(r['overhead_ms_per_frame'], 2):>11s} "
-                      f"{fmt(r.get('cpu_overhead_ms_per_frame'), 2):>15s}")
+                      f"{fmt(r.get('cpu_overhead_ms_per_frame'), 2):>15s} "
+                      f"{ {True: 'yes', False: 'NO'}.get(r.get('same_heap_layout'), '–'):>9s}")
         print("(ratio = fps(Python) / fps(JS), overhead = extra ms per frame: medians of per-round pairs; CPU "
-              "overhead = main-thread CPU per frame outside the TF.js wasm kernels, Python minus JS)")
+              "overhead = main-thread CPU per frame outside the TF.js wasm kernels, Python minus JS; same heap = "
+              "TF.js's wasm allocator placed a frame's tensors at the same addresses in both pages of every pair)")
     if "cold" in result:
         print("\nCold start, ms from navigation (ready / first frame)")
         for r in result["cold"]:

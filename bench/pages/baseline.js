@@ -2,6 +2,10 @@
 // (site/index.html, site/detect.html), on the same vendored TF.js and the same model files.
 // Benchmark only: these pages are not part of the site. State goes to the same body data-*
 // attributes as the site's pages (data-state, data-backend, data-frames), so one harness reads both.
+// Until its loop starts, each page makes the same TF.js calls in the same order as its Python page
+// (same warm-up canvas, same KNN setup), so TF.js's wasm heap is laid out the same way: the kernels'
+// speed depends on where a frame's tensors land (a few ms per frame), and these pages measure the
+// loop, not the luck of the layout.
 "use strict";
 
 const TYB = {
@@ -36,6 +40,10 @@ const TYB = {
   async camera(video) {
     video.srcObject = await navigator.mediaDevices.getUserMedia({ audio: false, video: { facingMode: "user" } });
     await video.play();
+  },
+
+  blank(width, height) {
+    return Object.assign(document.createElement("canvas"), { width, height });
   },
 
   ready(video) {

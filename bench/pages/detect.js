@@ -15,7 +15,7 @@
   const detect = (source) => tf.tidy(() => model.execute(TYB.input(source, manifest), node));
   const name = (i) => (Array.isArray(labels) ? labels[i] : labels[String(i)]) || `class ${i}`;
 
-  const warm = detect(document.createElement("canvas"));
+  const warm = detect(TYB.blank(64, 48)); // the Python page warms up on the same blank canvas
   await warm.data();
   warm.dispose();
   document.body.dataset.state = "ready";

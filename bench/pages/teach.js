@@ -10,21 +10,21 @@
   const video = document.getElementById("video");
   const embed = (source) => tf.tidy(() => tf.reshape(model.execute(TYB.input(source, manifest), node), [-1]));
 
-  // Warm up (first run compiles shaders), as the Python page does before it says "ready".
-  const warm = embed(video.videoWidth ? video : document.createElement("canvas"));
+  // Warm-up (the first run compiles shaders) on a blank canvas at the model's input size, as the Python page.
+  const [, height, width] = manifest.input.shape;
+  const warm = embed(TYB.blank(width, height));
   await warm.data();
   warm.dispose();
 
-  // As many examples as the benchmark loads into the Python page: `?examples=3` per class A and B.
+  // Unit-length example rows, as knn-classifier stores them and the Python page's dataset load makes them.
+  const unitRows = (rows) => tf.tidy(() => {
+    const m = tf.randomNormal([rows, size]);
+    return tf.div(m, tf.norm(m, "euclidean", 1, true));
+  });
+  // As many examples as the benchmark loads into the Python page (a dataset file): `?examples=3` per class A and B.
   const knn = knnClassifier.create();
   const perClass = Number(TYB.params.get("examples") || 3);
-  for (const label of [0, 1]) {
-    for (let i = 0; i < perClass; i++) {
-      const example = tf.randomNormal([size]);
-      knn.addExample(example, label);
-      example.dispose();
-    }
-  }
+  knn.setClassifierDataset({ 0: unitRows(perClass), 1: unitRows(perClass) });
   const bars = CLASSES.slice(0, 2).map((name) => {
     const row = document.createElement("div");
     row.innerHTML = '<span class="label"></span><span class="track"><span class="fill"></span></span><span class="value">0%</span>';
@@ -60,12 +60,7 @@
   window.benchKnn = async (n, runs) => {
     const bench = knnClassifier.create();
     const dataset = {};
-    for (let c = 0; c < 4; c++) {
-      dataset[c] = tf.tidy(() => {
-        const m = tf.randomNormal([Math.ceil(n / 4), size]);
-        return tf.div(m, tf.norm(m, "euclidean", 1, true));
-      });
-    }
+    for (let c = 0; c < 4; c++) dataset[c] = unitRows(Math.ceil(n / 4));
     bench.setClassifierDataset(dataset);
     const query = tf.randomNormal([size]);
     await bench.predictClass(query, k); // warm-up

@@ -52,3 +52,15 @@ def test_loop_figures_without_profiles_report_no_cpu_overhead():
     figures = loop_figures(windows)
     assert "cpu_overhead_ms_per_frame" not in figures
     assert figures["overhead_ms_per_frame"] == 100.0
+
+
+def test_loop_figures_say_whether_each_pair_had_the_same_heap_layout():
+    def windows(*pairs):
+        return {"python": [{"ms_per_frame": 60.0, "heap_layout": py} for py, _ in pairs],
+                "js": [{"ms_per_frame": 60.0, "heap_layout": js} for _, js in pairs]}
+
+    assert loop_figures(windows(("205 allocations, hash a1", "205 allocations, hash a1")))["same_heap_layout"]
+    assert not loop_figures(windows(("205 allocations, hash a1", "205 allocations, hash a1"),
+                                    ("205 allocations, hash a1", "205 allocations, hash b2")))["same_heap_layout"]
+    assert not loop_figures(windows((None, None)))["same_heap_layout"]  # never recorded: not "same"
+    assert "same_heap_layout" not in loop_figures({"python": [{"ms_per_frame": 1.0}], "js": [{"ms_per_frame": 1.0}]})
