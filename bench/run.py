@@ -9,7 +9,8 @@ Parts:
   loop   frames per second, Python page vs plain-JS page, Teach and Detect, each backend; in each
          round both pages are loaded afresh and measured back to back, one at a time (order
          alternating), and ratio/overhead are medians of the per-round pairs. On wasm also the CPU
-         time per frame outside the TF.js kernels, from a V8 CPU profile.
+         time per frame outside the TF.js kernels, from a V8 CPU profile, and whether TF.js's wasm
+         heap was laid out the same way in both pages of every pair.
   cold   navigation -> ready and -> first frame, empty cache and warm cache, Python vs plain JS.
   bytes  bytes of the first visit by kind (runtime, libraries, models, app), raw, gzip, brotli.
   knn    knn-classifier predict time with 10..10,000 stored examples vs one embedding inference.
@@ -53,7 +54,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 BACKENDS = ("webgl", "wasm", "cpu")
 EXAMPLES_PER_CLASS = 3
 # Per page and backend: (frames per window, rounds, seconds allowed to boot). A frame costs ~60 ms
-# (Teach) / ~250 ms (Detect) on wasm here, ~1.5 s / ~8 s on SwiftShader webgl, and more on cpu. Each
+# (Teach) / ~110 ms (Detect) on wasm here, ~1.5 s / ~8 s on SwiftShader webgl, and more on cpu. Each
 # round loads both pages afresh: the wasm kernels' time differs by a few ms per frame between page
 # loads, more than the loop overhead being measured, so wasm gets many rounds.
 LOOP_PLAN = {
