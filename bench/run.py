@@ -325,7 +325,11 @@ def part_cold(bench: Bench, backend: str) -> tuple[list[dict], dict]:
         for impl in ("python", "js"):
             context = bench.context()
             urls = []
-            context.on("response", lambda response: urls.append(response.url))
+
+            def fetched(response, urls=urls):  # not the service worker's own precache downloads
+                if response.request.service_worker is None:
+                    urls.append(response.url)
+            context.on("response", fetched)
             row = {"demo": demo, "impl": impl, "backend": backend}
             with recorded(row, context):
                 for visit in ("empty_cache", "warm_cache"):
