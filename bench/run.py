@@ -89,7 +89,7 @@ Object.defineProperty(window, "tf", {configurable: true, set(tf) {
     tf.setBackend = async (name) => {
       const ok = await setBackend.call(tf, name);
       const wasm = tf.backend().wasm;
-      if (wasm && !wasm.__layoutHook) hook(wasm);
+      if (wasm && wasm.asm && !wasm.__layoutHook) hook(wasm);  // no hook: reported as not the same
       return ok;
     };
   });
