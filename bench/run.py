@@ -177,10 +177,11 @@ class Bench:
         self.base = base
         self.dataset = write_dataset(work / "dataset.json", {"A": EXAMPLES_PER_CLASS, "B": EXAMPLES_PER_CLASS})
 
-    def context(self):
+    def context(self, heap_layout: bool = False):
         context = self.browser.new_context(permissions=["camera"])
         context.add_init_script(MARKS)
-        context.add_init_script(HEAP_LAYOUT)
+        if heap_layout:  # only where it is compared: the other parts measure the pages as they are
+            context.add_init_script(HEAP_LAYOUT)
         return context
 
     def open(self, context, demo: str, impl: str, backend: str, boot_s: float):
@@ -240,7 +241,7 @@ def part_loop(bench: Bench, backends: list[str], quick: bool) -> list[dict]:
             for round_ in range(rounds):
                 # Alternate which page goes first, so a drift in machine load does not favour one.
                 for impl in ("python", "js") if round_ % 2 == 0 else ("js", "python"):
-                    context = bench.context()
+                    context = bench.context(heap_layout=backend == "wasm")
                     with recorded(row, context):
                         page = bench.open(context, demo, impl, backend, boot_s)
                         bench.window(page, SETTLE_FRAMES[backend], boot_s)
@@ -260,8 +261,8 @@ def part_loop(bench: Bench, backends: list[str], quick: bool) -> list[dict]:
 def measured_window(page, frames: int, timeout_s: float, profile: bool) -> dict:
     """ms per frame over `frames` frames; with `profile`, also the main thread's CPU time per frame
     outside the TF.js wasm kernels (a V8 CPU profile): the loop's own cost, Python or JS, without
-    the kernel time that dominates a frame and differs by a few ms between page loads and between
-    the two pages (it moves with where TF.js's wasm allocator places a frame's tensors)."""
+    the kernel time that dominates a frame and differs by a few ms between page loads; and the
+    page's heap-layout record (HEAP_LAYOUT)."""
     if profile:
         session = page.context.new_cdp_session(page)
         session.send("Profiler.enable")
