@@ -14,5 +14,6 @@ def preference(requested: str | None) -> list[str]:
 async def choose(bridge, requested: str | None = None, exclude: tuple[str, ...] = ()) -> str:
     for name in preference(requested):
         if name not in exclude and await bridge.set_backend(name):
+            bridge.mark("backend-ready")
             return name
     raise RuntimeError("No TF.js backend could start (webgl, wasm and cpu all failed).")

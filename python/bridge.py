@@ -34,6 +34,7 @@ class _Members:
 
 tf = _Members(js.tf)  # only functions and namespaces are read from it: nothing that changes
 document = js.document
+_preload = js.TYB_PRELOAD  # site/boot.js: the fetches and the backend it started before Python ran
 _kept_proxies: list = []
 
 
@@ -87,6 +88,14 @@ _performance = js.performance
 
 def now_ms() -> float:
     return _performance.now()
+
+
+def mark(phase: str) -> None:
+    """A start-up phase reached: a performance mark "tyb:<phase>" that the benchmark reads."""
+    _performance.mark(f"tyb:{phase}")
+
+
+mark("python-start")  # the first app module the entry point imports
 
 
 # ---------------------------------------------------------------- DOM
@@ -179,7 +188,12 @@ async def fetch_bytes(url: str, revalidate: bool = True):
     """Fetch `url` (same origin); returns (status, ArrayBuffer or None).
 
     `revalidate` asks the server even when the HTTP cache has the file; files whose names carry their
-    content hash never change, so they are taken from the cache as it is."""
+    content hash never change, so they are taken from the cache as it is. A file site/boot.js
+    already fetched (the page's default model) is taken from there, once."""
+    preloaded = _preload.take(url)
+    if preloaded is not None:
+        result = await preloaded
+        return result.status, result.buffer
     try:
         response = await js.fetch(url, js_value({"cache": "no-cache" if revalidate else "default"}))
     except Exception:  # network error: fetch rejects
@@ -198,7 +212,8 @@ def buffer_text(buffer) -> str:
 
 
 async def sha256_hex(buffer) -> str:
-    digest = await js.crypto.subtle.digest("SHA-256", buffer)
+    """site/boot.js's digest of a file it preloaded is already under way; others start here."""
+    digest = await _preload.sha256(buffer)
     return bytes(js.Uint8Array.new(digest).to_py()).hex()
 
 
@@ -283,8 +298,8 @@ def register_service_worker(script: str = "sw.js") -> None:
 # ---------------------------------------------------------------- TF.js
 
 async def set_backend(name: str) -> bool:
-    if name == "wasm":
-        tf.wasm.setWasmPaths(js.URL.new("vendor/tfjs/", document.baseURI).href)
+    """Start TF.js's `name` backend; site/boot.js set the wasm files' location and may have started
+    this one already (TF.js then waits for that start instead of beginning another)."""
     try:
         ok = await tf.setBackend(name)
         await tf.ready()

@@ -57,6 +57,12 @@ def parse_manifest(text: str, where: str) -> Manifest:
                          "with `python scripts/build_site.py`.") from None
 
 
+def revalidates(path: str) -> bool:
+    """Whether a fetch of a model file asks the server again: the converter names weight shards
+    after their sha256 (*.bin), so a cached copy is never stale; the JSON files name other files."""
+    return not path.endswith(".bin")
+
+
 class ModelFiles:
     """Fetches and verifies one model directory through `bridge`; `progress(done, total)` per file."""
 
@@ -66,9 +72,7 @@ class ModelFiles:
         self.progress = progress or (lambda done, total: None)
 
     async def _fetch(self, path: str, required_msg: str):
-        # The converter names weight shards after their sha256 (*.bin): a cached copy is never stale.
-        # The JSON files name other files and are asked for again each time.
-        status, buffer = await self.bridge.fetch_bytes(self.base + path, revalidate=not path.endswith(".bin"))
+        status, buffer = await self.bridge.fetch_bytes(self.base + path, revalidate=revalidates(path))
         if buffer is None:
             reason = "could not be reached" if status == 0 else f"answered HTTP {status}"
             raise ModelError(f"{self.base}{path} {reason}. {required_msg}")
@@ -89,6 +93,7 @@ class ModelFiles:
             buffers[path] = buffer
             done += int(entry["bytes"])
             self.progress(done, total)
+        self.bridge.mark("model-files")
         model_json = self._json(buffers, manifest.model_json)
         labels = self._json(buffers, manifest.labels_file)
         specs, shards = [], []
@@ -102,6 +107,7 @@ class ModelFiles:
             model = await self.bridge.load_graph_model(model_json, specs, self.bridge.concat_buffers(shards))
         except Exception as error:
             raise ModelError(f"TF.js could not load {self.base}{manifest.model_json}: {error}") from None
+        self.bridge.mark("model-loaded")
         return model, labels
 
     async def _verify(self, path: str, buffer, entry: dict) -> None:

@@ -7,6 +7,7 @@ thing a visitor sees.
 from __future__ import annotations
 
 import asyncio
+import random
 import traceback
 
 from formatting import format_bytes
@@ -45,6 +46,7 @@ class Page:
         self.bridge.set_text("loading-text", text)
 
     def ready(self) -> None:
+        self.bridge.mark("ready")
         self.bridge.set_hidden("loading", True)
         self.bridge.set_hidden("app", False)
         self.set_state("ready")
@@ -92,6 +94,10 @@ class Page:
 
 async def run_app(bridge, app_class) -> None:
     """Start a page's app; if it cannot start, the page says why instead of going blank."""
+    # A memory snapshot (site/pyodide-loader.mjs) restores `random` as the build left it: reseed it
+    # from the browser's entropy, as a normal boot does.
+    random.seed()
+    bridge.mark("app-start")
     page = Page(bridge)
     try:
         await app_class(bridge, page).start()

@@ -1,4 +1,5 @@
-"""Build the static site: vendor the pinned browser libraries, stage the in-page Python, make the models.
+"""Build the static site: vendor the pinned browser libraries, build the Python runtime and the app's
+modules, make the models, write the pages.
 
 Everything the pages load ends up under site/, so the site runs from any static file server with no
 other origin involved. Run from the repository root after `npm ci`.
@@ -12,18 +13,26 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from string import Template
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "node_modules"
 SITE = ROOT / "site"
+PYTHON = ROOT / "python"
+PAGES = ROOT / "pages"
+sys.path.insert(0, str(PYTHON))  # the pages' own choice of model, for what they preload
+
+from detect_app import detector_order  # noqa: E402
+from model_files import revalidates  # noqa: E402
+from teach_app import choose_embedding_model  # noqa: E402
 
 # (source under node_modules, destination under site/vendor); only what the pages load.
 VENDOR_FILES = [
     ("pyodide/pyodide.mjs", "pyodide/pyodide.mjs"),
     ("pyodide/pyodide.asm.mjs", "pyodide/pyodide.asm.mjs"),
     ("pyodide/pyodide.asm.wasm", "pyodide/pyodide.asm.wasm"),
-    ("pyodide/python_stdlib.zip", "pyodide/python_stdlib.zip"),
     ("pyodide/pyodide-lock.json", "pyodide/pyodide-lock.json"),
     ("@tensorflow/tfjs/dist/tf.es2017.min.js", "tfjs/tf.min.js"),
     ("@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.es2017.min.js", "tfjs/tf-backend-wasm.min.js"),
@@ -48,25 +57,126 @@ def vendor() -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(NODE / src, target)
     shutil.copytree(NODE / PYSCRIPT_DIST, out / "pyscript", ignore=shutil.ignore_patterns("*.map"))
-    # The loading view's total before Python runs (site/boot.js reads it).
-    runtime = sum(p.stat().st_size for p in (out / "pyodide").iterdir()) + sum(
-        (out / dst).stat().st_size for _, dst in VENDOR_FILES if dst.endswith(".js"))
-    (out / "runtime-size.js").write_text(f"window.TYB_RUNTIME_BYTES = {runtime};\n", encoding="utf-8")
 
 
-def stage_python() -> None:
-    """Copy python/ to site/py/ and list its modules in site/pyscript.toml, the config the pages share."""
-    out = SITE / "py"
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    modules = sorted(p.name for p in (ROOT / "python").glob("*.py"))
-    for name in modules:
-        shutil.copyfile(ROOT / "python" / name, out / name)
-    files = "\n".join(f'"./py/{name}" = "./{name}"' for name in modules)
-    (SITE / "pyscript.toml").write_text(
-        'interpreter = "./vendor/pyodide/pyodide.mjs"\n\n[files]\n' + files + "\n", encoding="utf-8"
-    )
+# ---------------------------------------------------------------- the Python runtime and the app
+
+APP_DIR = "/home/pyodide"  # where PyScript unpacks the app's files, and so the name tracebacks show
+ENTRY_POINTS = {"index.html": "teach_main.py", "detect.html": "detect_main.py"}
+BOOT_MODULES = ROOT / "scripts" / "boot_modules.txt"
+# Never imported by a page, and unusable in one (terminals, debuggers, processes, servers, test
+# runners): left out of the stdlib zip to keep the first visit's bytes down.
+STDLIB_DROP = ["_pyrepl", "curses", "dbm", "doctest.py", "ensurepip", "idlelib", "imaplib.py", "mailbox.py",
+               "multiprocessing", "pdb.py", "poplib.py", "pydoc.py", "pydoc_data", "smtplib.py", "sqlite3",
+               "tkinter", "turtle.py", "turtledemo", "unittest", "venv", "wsgiref", "xmlrpc"]
+
+
+def boot_modules() -> list[str]:
+    lines = BOOT_MODULES.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def build_runtime(snapshot: bool = True) -> dict:
+    """Bytecode stdlib, the app's modules as one zip, the memory snapshot: made by the vendored
+    Pyodide in Node (scripts/pyodide_runtime.mjs). Returns what the pages need to know of them."""
+    sources = {p.name: p.read_text(encoding="utf-8") for p in sorted(PYTHON.glob("*.py"))}
+    entry = set(ENTRY_POINTS.values())
+    (SITE / "py").mkdir(exist_ok=True)
+    inputs = hashlib.sha256(json.dumps([sources, boot_modules(), STDLIB_DROP], sort_keys=True).encode()
+                            + (NODE / "pyodide" / "pyodide.asm.wasm").read_bytes()).hexdigest()
+    job = {
+        "pyodide_dir": str(NODE / "pyodide") + "/",
+        "seed": inputs,
+        # The snapshot keeps the hash seed it was made with: one per build, from the build's inputs.
+        "hash_seed": int(inputs[:8], 16),
+        "app_sources": sources, "entry_points": sorted(entry), "app_dir": APP_DIR,
+        "boot_modules": boot_modules(), "stdlib_drop": STDLIB_DROP,
+        "stdlib_out": str(SITE / "vendor" / "pyodide" / "python_stdlib.zip"),
+        "app_out": str(SITE / "py" / "app.zip"),
+        "snapshot_out": None,
+        "snapshot_stdlib": [m for m in boot_modules() if not m.startswith("_frozen")],
+        "snapshot_app": sorted(n[:-3] for n in sources if n not in entry and n != "bridge.py"),
+    }
+    for old in (SITE / "vendor" / "pyodide").glob("snapshot-*.bin"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        if snapshot:
+            job["snapshot_out"] = f"{tmp}/snapshot.bin"
+        (Path(tmp) / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        subprocess.run(["node", str(ROOT / "scripts" / "pyodide_runtime.mjs"), f"{tmp}/job.json"], check=True)
+        name = None
+        if snapshot:
+            data = Path(job["snapshot_out"]).read_bytes()
+            name = f"vendor/pyodide/snapshot-{hashlib.sha256(data).hexdigest()[:16]}.bin"
+            (SITE / name).write_bytes(data)
+    return {"snapshot": name, "entry": {page: sources[file] for page, file in ENTRY_POINTS.items()}}
+
+
+# ---------------------------------------------------------------- the pages
+
+# Each page: its title, its own scripts, and the model choice (query parameter, and the function
+# the page itself uses) that says which model files it can fetch before Python runs.
+PAGE_SPECS = {
+    "index.html": {"page": "teach", "title": "Teach", "scripts": ["vendor/models/knn-classifier.min.js"],
+                   "model_param": "model", "choose": lambda models: choose_embedding_model(models, None)},
+    "detect.html": {"page": "detect", "title": "Detect", "scripts": [], "model_param": "detector",
+                    "choose": lambda models: (detector_order(models, None) or [None])[0]},
+}
+NAV = {"index.html": ("./", "Teach"), "detect.html": ("./detect.html", "Detect")}
+PYSCRIPT_CONFIG = {"interpreter": "./pyodide-loader.mjs", "files": {"./py/app.zip": "./*"}}
+
+
+def page_sections(path: Path) -> dict[str, str]:
+    """A page file's parts: each starts at a line `<!-- name -->` (main: the page's <main>)."""
+    sections, name = {}, None
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith("<!-- ") and line.rstrip().endswith(" -->"):
+            name = line.strip()[5:-4]
+            sections[name] = ""
+        elif name:
+            sections[name] += line
+    return sections
+
+
+def preload_plan(models_dir: Path, spec: dict) -> dict | None:
+    """The files the page fetches first with its default model: index.json, then that model's."""
+    index = models_dir / "index.json"
+    if not index.is_file():
+        return None
+    name = spec["choose"](json.loads(index.read_text(encoding="utf-8"))["models"])
+    manifest_path = models_dir / name / "manifest.json"
+    if name is None or not manifest_path.is_file():
+        return None
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    paths = ["index.json", f"{name}/manifest.json"] + [f"{name}/{f['path']}" for f in manifest["files"]]
+    return {"param": spec["model_param"], "files": [[f"models/{p}", revalidates(p)] for p in paths]}
+
+
+def write_pages(runtime: dict) -> None:
+    shell = Template((PAGES / "shell.html").read_text(encoding="utf-8"))
+    config = json.dumps(PYSCRIPT_CONFIG, separators=(",", ":"))
+    for filename, spec in PAGE_SPECS.items():
+        sections = page_sections(PAGES / f"{spec['page']}.html")
+        current = ' aria-current="page"'
+        nav = " ".join(f'<a href="{href}"{current if f == filename else ""}>{text}</a>' for f, (href, text) in NAV.items())
+        html = shell.substitute(
+            title=spec["title"], page=spec["page"], nav=nav, config=config,
+            scripts="".join(f'  <script src="./{script}"></script>\n' for script in spec["scripts"]),
+            debug=sections.get("debug", "").rstrip("\n"), main=sections["main"].rstrip("\n"),
+            entry=runtime["entry"][filename].rstrip("\n"))
+        (SITE / filename).write_text(html, encoding="utf-8")
+
+
+def write_boot_config(runtime: dict) -> None:
+    """vendor/boot-config.js: what site/boot.js and site/pyodide-loader.mjs need before Python runs."""
+    pyodide = SITE / "vendor" / "pyodide"
+    runtime_bytes = sum(p.stat().st_size for p in pyodide.iterdir() if not p.name.startswith("snapshot-")) + sum(
+        (SITE / "vendor" / dst).stat().st_size for _, dst in VENDOR_FILES if dst.endswith(".js"))
+    plans = {spec["page"]: preload_plan(SITE / "models", spec) for spec in PAGE_SPECS.values()}
+    config = {"runtimeBytes": runtime_bytes, "snapshot": runtime["snapshot"],
+              "preload": {page: plan for page, plan in plans.items() if plan}}
+    (SITE / "vendor" / "boot-config.js").write_text(
+        f"window.TYB_BOOT = {json.dumps(config, indent=1, sort_keys=True)};\n", encoding="utf-8")
 
 
 def build_models(args: list[str]) -> None:
@@ -102,15 +212,28 @@ def write_precache(site: Path = SITE) -> str:
     return version
 
 
+def report_sizes(runtime: dict) -> None:
+    """What the build made for the Python runtime, and its size."""
+    files = ["vendor/pyodide/python_stdlib.zip", "py/app.zip"] + ([runtime["snapshot"]] if runtime["snapshot"] else [])
+    for rel in files:
+        print(f"{rel}: {(SITE / rel).stat().st_size / 1e6:.2f} MB")
+    if not runtime["snapshot"]:
+        print("no memory snapshot built: the pages boot normally")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-models", action="store_true", help="keep site/models as it is")
+    parser.add_argument("--no-snapshot", action="store_true", help="build no memory snapshot (the pages boot normally)")
     args, convert_args = parser.parse_known_args()
     vendor()
-    stage_python()
+    runtime = build_runtime(snapshot=not args.no_snapshot)
     if not args.skip_models:
         build_models(convert_args)
+    write_pages(runtime)
+    write_boot_config(runtime)
     write_precache()
+    report_sizes(runtime)
     print(f"site built in {SITE}")
 
 

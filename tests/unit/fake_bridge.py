@@ -27,6 +27,10 @@ class FakeModelFiles:
     """The bridge's network and buffer functions over `self.files` (name or URL -> bytes)."""
     files: dict[str, bytes]
 
+    def mark(self, phase):
+        """Start-up phases reached, in order (the real bridge writes performance marks)."""
+        vars(self).setdefault("marks", []).append(phase)
+
     async def fetch_bytes(self, url, revalidate=True):
         for name, data in self.files.items():
             if url.endswith("/" + name) or url == name:
