@@ -319,31 +319,106 @@ def loop_figures(windows: dict[str, list[dict]]) -> dict:
     return out
 
 
-def part_cold(bench: Bench, backend: str) -> tuple[list[dict], dict]:
-    """Empty cache then warm cache (same browser context: HTTP cache, service worker, IndexedDB)."""
-    rows, loaded = [], {}
+# Start-up of the Python pages, from the performance marks "tyb:<name>" that site/pyodide-loader.mjs
+# and the app write. The runtime boots while the page and PyScript load, so the marks are given in
+# the order they came, each with the time since the one before it:
+#   runtime-start   the loader starts Pyodide (wasm, stdlib, interpreter; or the snapshot's restore)
+#   pyscript-asks   PyScript, loaded, asks for the interpreter
+#   runtime-ready   the interpreter is up
+#   python-start    PyScript's own set-up and the app's files done; the entry point's first import
+#   app-start       the app's modules imported (already imported in a snapshot)
+#   backend-ready   TF.js's backend up (site/boot.js started it)
+#   model-files     the model's files fetched and checked (site/boot.js started that too)
+#   model-loaded    TF.js built the graph model
+#   ready           first inference (warm-up), dataset restore, DOM
+MARKS = ("runtime-start", "pyscript-asks", "runtime-ready", "python-start", "app-start", "backend-ready",
+         "model-files", "model-loaded", "ready")
+MARKS_JS = """Object.fromEntries(performance.getEntriesByType("mark")
+  .filter((m) => m.name.startsWith("tyb:")).map((m) => [m.name.slice(4), m.startTime]))"""
+
+
+def phases(marks: dict) -> dict[str, dict] | None:
+    """Each mark's time from navigation and since the mark before it (ms), in the order they came;
+    None when a mark is missing (the plain-JS pages write none)."""
+    if any(mark not in marks for mark in MARKS):
+        return None
+    out, previous = {}, 0.0
+    for mark in sorted(MARKS, key=lambda m: marks[m]):
+        out[mark] = {"at": round(marks[mark], 1), "after_previous": round(marks[mark] - previous, 1)}
+        previous = marks[mark]
+    return out
+
+
+def summarise(values: list[float]) -> dict:
+    return {"median": round(statistics.median(values)), "range": [round(min(values)), round(max(values))]}
+
+
+def cold_visit(bench: Bench, context, demo: str, impl: str, backend: str) -> dict:
+    page = bench.open(context, demo, impl, backend, 240)
+    marks = page.evaluate("window.__marks")
+    visit = {"ready_ms": round(marks.get("ready", 0)), "first_frame_ms": round(marks.get("frame", 0))}
+    if impl == "python":
+        visit["boot"] = page.get_attribute("body", "data-boot")
+        visit["phases_ms"] = phases(page.evaluate(MARKS_JS))
+    return visit, page
+
+
+def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
+    """Per run, each page in a new browser context: an empty cache, then a second visit in the same
+    context (HTTP cache, service worker with its precache, IndexedDB). Runs alternate the four pages,
+    so a change in machine load reaches all of them; figures are medians over runs, with their range."""
+    visits: dict[tuple, list[dict]] = {}
+    skipped, loaded = {}, {}
+    for run in range(runs):
+        for demo in ("teach", "detect"):
+            for impl in ("python", "js"):
+                context = bench.context()
+                urls = []
+
+                def fetched(response, urls=urls):  # not the service worker's own precache downloads
+                    if response.request.service_worker is None:
+                        urls.append(response.url)
+                context.on("response", fetched)
+                row: dict = {}
+                with recorded(row, context):
+                    empty, page = cold_visit(bench, context, demo, impl, backend)
+                    loaded[demo, impl] = sorted(set(urls))
+                    if impl == "python":  # the second visit comes once the offline cache is filled
+                        empty["service_worker_ready"] = page.evaluate(SERVICE_WORKER_READY)
+                    page.close()
+                    warm, page = cold_visit(bench, context, demo, impl, backend)
+                    page.close()
+                    visits.setdefault((demo, impl), []).append({"empty_cache": empty, "warm_cache": warm})
+                if "skipped" in row:
+                    skipped[demo, impl] = row["skipped"]
+                print(f"  cold run {run + 1}/{runs} {demo:6s} {impl:6s} "
+                      f"{row.get('skipped') or visits[demo, impl][-1]}", flush=True)
+    rows = []
     for demo in ("teach", "detect"):
         for impl in ("python", "js"):
-            context = bench.context()
-            urls = []
-
-            def fetched(response, urls=urls):  # not the service worker's own precache downloads
-                if response.request.service_worker is None:
-                    urls.append(response.url)
-            context.on("response", fetched)
-            row = {"demo": demo, "impl": impl, "backend": backend}
-            with recorded(row, context):
-                for visit in ("empty_cache", "warm_cache"):
-                    page = bench.open(context, demo, impl, backend, 240)
-                    marks = page.evaluate("window.__marks")
-                    row[visit] = {"ready_ms": round(marks.get("ready", 0)), "first_frame_ms": round(marks.get("frame", 0))}
-                    if visit == "empty_cache":
-                        loaded[demo, impl] = sorted(set(urls))
-                        if impl == "python":  # the second visit comes once the offline cache is filled
-                            row["service_worker_ready"] = page.evaluate(SERVICE_WORKER_READY)
-                    page.close()
-            print(f"  cold {demo:6s} {impl:6s} {row}", flush=True)
+            row = {"demo": demo, "impl": impl, "backend": backend, "runs": visits.get((demo, impl), [])}
+            if skipped.get((demo, impl)):
+                row["skipped"] = skipped[demo, impl]
+            if row["runs"]:
+                for cache in ("empty_cache", "warm_cache"):
+                    got = [r[cache] for r in row["runs"]]
+                    row[cache] = {key: summarise([g[key] for g in got])["median"] for key in ("ready_ms", "first_frame_ms")}
+                    row[cache]["ready_ms_range"] = summarise([g["ready_ms"] for g in got])["range"]
+                    split = [g["phases_ms"] for g in got if g.get("phases_ms")]
+                    if split:  # medians per mark, in the order of their median times
+                        at = {m: summarise([s[m]["at"] for s in split]) for m in MARKS}
+                        since = {m: summarise([s[m]["after_previous"] for s in split]) for m in MARKS}
+                        row[cache]["phases_ms"] = {m: {"at": at[m], "after_previous": since[m]}
+                                                   for m in sorted(MARKS, key=lambda m: at[m]["median"])}
+                    if impl == "python":
+                        row[cache]["boot"] = sorted({g["boot"] for g in got})
             rows.append(row)
+    for row in rows:
+        if row["impl"] == "python" and "empty_cache" in row:
+            js = next(r for r in rows if r["demo"] == row["demo"] and r["impl"] == "js")
+            if "empty_cache" in js:
+                row["ratio_to_js"] = {cache: round(row[cache]["ready_ms"] / js[cache]["ready_ms"], 2)
+                                      for cache in ("empty_cache", "warm_cache")}
     return rows, loaded
 
 
@@ -503,14 +578,24 @@ def print_table(result: dict) -> None:
               "overhead = main-thread CPU per frame outside the TF.js wasm kernels, Python minus JS; same heap = "
               "TF.js's wasm allocator placed a frame's tensors at the same addresses in both pages of every pair)")
     if "cold" in result:
-        print("\nCold start, ms from navigation (ready / first frame)")
+        print("\nCold start, ms from navigation (ready / first frame), medians over runs; ratio = Python / JS ready")
         for r in result["cold"]:
             if "skipped" in r:
                 print(f"{r['demo']:7s} {r['impl']:7s} skipped: {r['skipped']}")
+            if "empty_cache" not in r:
                 continue
             e, w = r["empty_cache"], r["warm_cache"]
-            print(f"{r['demo']:7s} {r['impl']:7s} {r['backend']:5s} empty {e['ready_ms']:>6d} / {e['first_frame_ms']:>6d}"
-                  f"   warm {w['ready_ms']:>6d} / {w['first_frame_ms']:>6d}")
+            ratio = r.get("ratio_to_js", {})
+            print(f"{r['demo']:7s} {r['impl']:7s} {r['backend']:5s} empty {e['ready_ms']:>6d} / {e['first_frame_ms']:>6d} "
+                  f"{e['ready_ms_range']} {fmt(ratio.get('empty_cache'), 2):>5s}x   warm {w['ready_ms']:>6d} / "
+                  f"{w['first_frame_ms']:>6d} {w['ready_ms_range']} {fmt(ratio.get('warm_cache'), 2):>5s}x"
+                  + (f"  boot {e['boot']} then {w['boot']}" if "boot" in e else ""))
+        for r in result["cold"]:
+            for cache in ("empty_cache", "warm_cache"):
+                split = r.get(cache, {}).get("phases_ms")
+                if split:
+                    print(f"  {r['demo']} {cache}: " + ", ".join(
+                        f"{m} {v['at']['median']} (+{v['after_previous']['median']})" for m, v in split.items()))
     if "bytes" in result:
         print("\nFirst-visit bytes (raw / gzip / brotli, MB)")
         for key, value in result["bytes"].items():
@@ -541,6 +626,7 @@ def main() -> None:
     parser.add_argument("--parts", default="loop,cold,bytes,knn,soak")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="loop part only; e.g. wasm, the cheapest pair here")
     parser.add_argument("--quick", action="store_true", help="few frames per figure: a smoke run, not a measurement")
+    parser.add_argument("--cold-runs", type=int, default=5, help="cold part: runs per page (medians over them)")
     parser.add_argument("--soak-frames", type=int, default=10_000)
     parser.add_argument("--soak-max-s", type=float, default=1500)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
@@ -569,7 +655,7 @@ def main() -> None:
                 fastest = max(teach, key=lambda r: r["python"]["fps"])["backend"]
         result["fastest_backend"] = fastest
         if parts & {"cold", "bytes"}:
-            cold, loaded = part_cold(bench, fastest)
+            cold, loaded = part_cold(bench, fastest, 1 if args.quick else args.cold_runs)
             if "cold" in parts:
                 result["cold"] = cold
             if "bytes" in parts:

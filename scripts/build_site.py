@@ -123,7 +123,8 @@ PAGE_SPECS = {
                     "choose": lambda models: (detector_order(models, None) or [None])[0]},
 }
 NAV = {"index.html": ("./", "Teach"), "detect.html": ("./detect.html", "Detect")}
-PYSCRIPT_CONFIG = {"interpreter": "./pyodide-loader.mjs", "files": {"./py/app.zip": "./*"}}
+PYSCRIPT_CONFIG = {"interpreter": "./pyodide-loader.mjs", "files": {"./py/app.zip": "./*"},
+                   "plugins": ["!codemirror", "!deprecations-manager", "!donkey", "!py-editor", "!py-game", "!py-terminal"]}
 
 
 def page_sections(path: Path) -> dict[str, str]:

@@ -1,50 +1,64 @@
-// PyScript's `interpreter` (its config names this file): the vendored Pyodide, booted from a memory
-// snapshot when this build's snapshot is already in the offline cache, the normal way otherwise.
+// The Python runtime, started as soon as the page starts; PyScript's `interpreter` (its config
+// names this file) then gets the interpreter that is already booting.
 //
-// The snapshot (made by scripts/build_site.py from this very Pyodide, with the app's modules
-// imported) skips the interpreter's start and those imports. The first visit does without it: the
-// service worker downloads it in the background with the rest of the site. A snapshot the runtime
-// refuses (another build, damaged) or cannot restore is dropped and the visit boots normally; the
-// page records which way it booted in <body data-boot> ("snapshot", "normal", or "refused").
+// The page loads this module with `async` in its <head>, so Pyodide fetches and compiles its wasm,
+// and boots, while the HTML, TF.js and PyScript itself are still loading. When PyScript asks for
+// the interpreter (loadPyodide below), it gets that one, with PyScript's stdout and stderr.
+//
+// Boot: from a memory snapshot when this build's snapshot is already in the offline cache (made by
+// scripts/build_site.py from this very Pyodide with the app's modules imported: it skips the
+// interpreter's start and those imports), the normal way otherwise. The first visit does without
+// it: the service worker downloads it in the background with the rest of the site. A snapshot the
+// runtime refuses (another build, damaged) or cannot restore is dropped and the visit boots
+// normally. <body data-boot> says which way it went: "snapshot", "normal", or "refused" (and
+// data-boot-refused why).
 import { loadPyodide as loadVendored, version } from "./vendor/pyodide/pyodide.mjs";
 
 export { version };
 
 const snapshotURL = window.TYB_BOOT.snapshot && new URL(window.TYB_BOOT.snapshot, document.baseURI).href;
-// PyScript passes the directory of this file; Pyodide's own files are in vendor/pyodide/.
 const indexURL = new URL("./vendor/pyodide/", import.meta.url).href;
+const outcome = { how: "normal", refused: null };
 
+// The snapshot's bytes as a promise (Pyodide reads them while it loads its own files), or null.
 async function cachedSnapshot() {
   if (!snapshotURL || !globalThis.caches) return null; // built without one, or not a secure context
   const response = await caches.match(snapshotURL);
-  return response ? new Uint8Array(await response.arrayBuffer()) : null;
+  return response ? { bytes: response.arrayBuffer() } : null;
 }
 
-function booted(how) {
-  document.body.dataset.boot = how;
-  performance.mark("tyb:runtime-ready");
-}
-
-export async function loadPyodide(pyscriptOptions) {
+async function boot() {
   performance.mark("tyb:runtime-start");
-  const options = { ...pyscriptOptions, indexURL };
   let snapshot = null;
   try {
     snapshot = await cachedSnapshot();
   } catch (error) {
     console.warn("memory snapshot not readable, booting normally:", error);
   }
+  let pyodide = null;
   if (snapshot) {
     try {
-      const pyodide = await loadVendored({ ...options, _loadSnapshot: snapshot });
-      booted("snapshot");
-      return pyodide;
+      pyodide = await loadVendored({ indexURL, _loadSnapshot: snapshot.bytes });
+      outcome.how = "snapshot";
     } catch (error) {
       console.warn("memory snapshot refused, booting normally:", error);
-      document.body.dataset.bootRefused = String(error.message || error).split("\n")[0];
+      outcome.how = "refused";
+      outcome.refused = String(error.message || error).split("\n")[0];
     }
   }
-  const pyodide = await loadVendored(options);
-  booted(snapshot ? "refused" : "normal");
+  pyodide ??= await loadVendored({ indexURL });
+  performance.mark("tyb:runtime-ready");
+  return pyodide;
+}
+
+const booting = boot();
+
+export async function loadPyodide({ stdout, stderr }) {
+  performance.mark("tyb:pyscript-asks");
+  const pyodide = await booting;
+  if (stdout) pyodide.setStdout({ batched: stdout });
+  if (stderr) pyodide.setStderr({ batched: stderr });
+  document.body.dataset.boot = outcome.how;
+  if (outcome.refused) document.body.dataset.bootRefused = outcome.refused;
   return pyodide;
 }

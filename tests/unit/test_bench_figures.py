@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.run import cpu_split, loop_figures
+from bench.run import cpu_split, loop_figures, phases
 
 KERNEL_URL = "http://127.0.0.1:1/vendor/tfjs/tfjs-backend-wasm-simd.wasm"
 
@@ -64,3 +64,15 @@ def test_loop_figures_say_whether_each_pair_had_the_same_heap_layout():
                                     ("205 allocations, hash a1", "205 allocations, hash b2")))["same_heap_layout"]
     assert not loop_figures(windows((None, None)))["same_heap_layout"]  # never recorded: not "same"
     assert "same_heap_layout" not in loop_figures({"python": [{"ms_per_frame": 1.0}], "js": [{"ms_per_frame": 1.0}]})
+
+
+def test_phases_list_the_marks_in_the_order_they_came_and_need_every_mark():
+    marks = {"runtime-start": 100.0, "pyscript-asks": 600.0, "runtime-ready": 550.0, "python-start": 800.0,
+             "app-start": 810.0, "backend-ready": 820.0, "model-files": 860.0, "model-loaded": 1060.0, "ready": 1400.0}
+    split = phases(marks)
+    assert list(split)[:3] == ["runtime-start", "runtime-ready", "pyscript-asks"]
+    assert split["runtime-ready"] == {"at": 550.0, "after_previous": 450.0}
+    assert split["pyscript-asks"] == {"at": 600.0, "after_previous": 50.0}
+    assert sum(p["after_previous"] for p in split.values()) == marks["ready"]
+    del marks["model-files"]
+    assert phases(marks) is None  # a plain-JS page writes no marks
