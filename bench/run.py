@@ -424,7 +424,8 @@ def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
 
 def kind_of(url: str) -> str:
     path = urlsplit(url).path
-    if path.startswith(("/vendor/pyodide/", "/vendor/pyscript/")) or path in ("/pyscript.toml", "/pyscript-csp.js"):
+    if path.startswith(("/vendor/pyodide/", "/vendor/pyscript/")) or path in (
+            "/pyscript.toml", "/pyscript-csp.js", "/pyodide-loader.mjs"):
         return "runtime"
     if path.startswith("/vendor/"):
         return "libraries"

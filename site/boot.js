@@ -63,7 +63,9 @@
       for (const entry of list.getEntries()) done += entry.encodedBodySize || entry.transferSize || 0;
       if (document.body.dataset.state !== "loading") return observer.disconnect();
       if (total) { bar.max = total; bar.value = Math.min(done, total); }
-      text.textContent = `Loading the Python runtime and TF.js… ${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`;
+      text.textContent = total && done >= total
+        ? "Starting the Python runtime…"
+        : `Loading the Python runtime and TF.js… ${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`;
     });
     observer.observe({ type: "resource", buffered: true });
   });

@@ -11,7 +11,10 @@ import pytest
 from support.photos import write_views
 
 APP = Path(__file__).resolve().parents[2] / "python"
-SERVICE_WORKER_READY = "navigator.serviceWorker.ready.then(() => true)"
+# The service worker is active once its install (every file, hash-checked) is done; false after 90 s
+# (an install that fails, e.g. a file edited after the build, never gets there).
+SERVICE_WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => true),
+                                  new Promise((resolve) => setTimeout(() => resolve(false), 90000))])"""
 STDLIB = "/lib/python314.zip/"
 
 # Python run in the page's own interpreter: a <script type="py"> added to the page (PyScript runs

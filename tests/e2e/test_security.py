@@ -75,7 +75,8 @@ def test_cache_rules_match_the_built_files():
             assert digest[:12] in path.name, f"{url} is cached as immutable but its name has no content hash"
         if url in shards:
             assert "immutable" in cache and "max-age=31536000" in cache, url
-        if url.endswith((".html", "/model.json", "/manifest.json", "/models/index.json", "/sw.js", "/sw-precache.js")):
+        if url.endswith((".html", "/model.json", "/manifest.json", "/models/index.json", "/sw.js", "/sw-precache.js",
+                         "/vendor/boot-config.js")):
             assert cache == "no-cache", url
     assert netlify.headers_for("/").get("cache-control") == "no-cache"
 
