@@ -331,7 +331,7 @@ def loop_figures(windows: dict[str, list[dict]]) -> dict:
 #   model-files     the model's files fetched and checked (site/boot.js started that too)
 #   model-loaded    TF.js built the graph model
 #   ready           first inference (warm-up), dataset restore, DOM
-MARKS = ("runtime-start", "pyscript-asks", "runtime-ready", "python-start", "app-start", "backend-ready",
+START_MARKS = ("runtime-start", "pyscript-asks", "runtime-ready", "python-start", "app-start", "backend-ready",
          "model-files", "model-loaded", "ready")
 MARKS_JS = """Object.fromEntries(performance.getEntriesByType("mark")
   .filter((m) => m.name.startsWith("tyb:")).map((m) => [m.name.slice(4), m.startTime]))"""
@@ -340,10 +340,10 @@ MARKS_JS = """Object.fromEntries(performance.getEntriesByType("mark")
 def phases(marks: dict) -> dict[str, dict] | None:
     """Each mark's time from navigation and since the mark before it (ms), in the order they came;
     None when a mark is missing (the plain-JS pages write none)."""
-    if any(mark not in marks for mark in MARKS):
+    if any(mark not in marks for mark in START_MARKS):
         return None
     out, previous = {}, 0.0
-    for mark in sorted(MARKS, key=lambda m: marks[m]):
+    for mark in sorted(START_MARKS, key=lambda m: marks[m]):
         out[mark] = {"at": round(marks[mark], 1), "after_previous": round(marks[mark] - previous, 1)}
         previous = marks[mark]
     return out
@@ -406,10 +406,10 @@ def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
                     row[cache]["ready_ms_range"] = summarise([g["ready_ms"] for g in got])["range"]
                     split = [g["phases_ms"] for g in got if g.get("phases_ms")]
                     if split:  # medians per mark, in the order of their median times
-                        at = {m: summarise([s[m]["at"] for s in split]) for m in MARKS}
-                        since = {m: summarise([s[m]["after_previous"] for s in split]) for m in MARKS}
+                        at = {m: summarise([s[m]["at"] for s in split]) for m in START_MARKS}
+                        since = {m: summarise([s[m]["after_previous"] for s in split]) for m in START_MARKS}
                         row[cache]["phases_ms"] = {m: {"at": at[m], "after_previous": since[m]}
-                                                   for m in sorted(MARKS, key=lambda m: at[m]["median"])}
+                                                   for m in sorted(START_MARKS, key=lambda m: at[m]["median"])}
                     if impl == "python":
                         row[cache]["boot"] = sorted({g["boot"] for g in got})
             rows.append(row)
