@@ -18,6 +18,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { loadPyodide } from "../node_modules/pyodide/pyodide.mjs";
 
 const job = JSON.parse(readFileSync(process.argv[2], "utf8"));
+// Emscripten keeps the script's path and arguments (argv, $_) in the interpreter's memory: the
+// snapshot must not carry this machine's paths, and must not change with where the build ran.
+process.argv = [process.argv[0], "pyodide"];
 
 // A deterministic stream of bytes (sha256 in counter mode) standing in for the OS's entropy.
 function seededEntropy(seed) {
