@@ -76,12 +76,13 @@ def boot_modules() -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def build_runtime(snapshot: bool = True) -> dict:
-    """Bytecode stdlib, the app's modules as one zip, the memory snapshot: made by the vendored
-    Pyodide in Node (scripts/pyodide_runtime.mjs). Returns what the pages need to know of them."""
+def build_runtime(site: Path = SITE, snapshot: bool = True) -> dict:
+    """Bytecode stdlib, the app's modules as one zip, the memory snapshot, under `site`: made by the
+    vendored Pyodide in Node (scripts/pyodide_runtime.mjs). Returns what the pages need to know of them."""
     sources = {p.name: p.read_text(encoding="utf-8") for p in sorted(PYTHON.glob("*.py"))}
     entry = set(ENTRY_POINTS.values())
-    (SITE / "py").mkdir(exist_ok=True)
+    for folder in ("py", "vendor/pyodide"):
+        (site / folder).mkdir(parents=True, exist_ok=True)
     inputs = hashlib.sha256(json.dumps([sources, boot_modules(), STDLIB_DROP], sort_keys=True).encode()
                             + (NODE / "pyodide" / "pyodide.asm.wasm").read_bytes()).hexdigest()
     job = {
@@ -91,13 +92,13 @@ def build_runtime(snapshot: bool = True) -> dict:
         "hash_seed": int(inputs[:8], 16),
         "app_sources": sources, "entry_points": sorted(entry), "app_dir": APP_DIR,
         "boot_modules": boot_modules(), "stdlib_drop": STDLIB_DROP,
-        "stdlib_out": str(SITE / "vendor" / "pyodide" / "python_stdlib.zip"),
-        "app_out": str(SITE / "py" / "app.zip"),
+        "stdlib_out": str(site / "vendor" / "pyodide" / "python_stdlib.zip"),
+        "app_out": str(site / "py" / "app.zip"),
         "snapshot_out": None,
         "snapshot_stdlib": [m for m in boot_modules() if not m.startswith("_frozen")],
         "snapshot_app": sorted(n[:-3] for n in sources if n not in entry and n != "bridge.py"),
     }
-    for old in (SITE / "vendor" / "pyodide").glob("snapshot-*.bin"):
+    for old in (site / "vendor" / "pyodide").glob("snapshot-*.bin"):
         old.unlink()
     with tempfile.TemporaryDirectory() as tmp:
         if snapshot:
@@ -108,7 +109,7 @@ def build_runtime(snapshot: bool = True) -> dict:
         if snapshot:
             data = Path(job["snapshot_out"]).read_bytes()
             name = f"vendor/pyodide/snapshot-{hashlib.sha256(data).hexdigest()[:16]}.bin"
-            (SITE / name).write_bytes(data)
+            (site / name).write_bytes(data)
     return {"snapshot": name, "entry": {page: sources[file] for page, file in ENTRY_POINTS.items()}}
 
 

@@ -166,3 +166,16 @@ except Exception as error:
     filename, line, text, kind = frame
     assert filename == "/home/pyodide/dataset.py" and kind == "DatasetError"
     assert text and text == (APP / "dataset.py").read_text().splitlines()[line - 1].strip()
+
+
+def test_the_runtime_build_gives_the_same_files_in_another_folder(tmp_path):
+    """Same inputs, same bytes: the bytecode zips and the snapshot (so a rebuild does not make every
+    returning visitor download 5 MB again), and no path of the machine that built them inside."""
+    from scripts.build_site import SITE, build_runtime
+
+    built = json.loads((SITE / "vendor" / "boot-config.js").read_text().split("=", 1)[1].rstrip().rstrip(";"))
+    again = build_runtime(tmp_path)
+    assert again["snapshot"] == built["snapshot"]
+    for rel in ("vendor/pyodide/python_stdlib.zip", "py/app.zip", built["snapshot"]):
+        assert (tmp_path / rel).read_bytes() == (SITE / rel).read_bytes(), rel
+    assert str(Path(__file__).resolve().parents[2]).encode() not in (tmp_path / built["snapshot"]).read_bytes()
