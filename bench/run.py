@@ -43,6 +43,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from support.datasets import write_dataset  # noqa: E402
 from support.photos import PHOTOS  # noqa: E402
+from support.service_worker import SERVICE_WORKER_READY  # noqa: E402
 from support.y4m import fit, write_y4m  # noqa: E402
 
 try:
@@ -112,9 +113,6 @@ function hook(wasm) {
   };
 }
 """
-# The service worker is active once its install (the precache: every file, hash-checked) is done.
-SERVICE_WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => true),
-                                  new Promise((resolve) => setTimeout(() => resolve(false), 120000))])"""
 # Frame timestamps over one window: resolves after `n` more frames or `timeoutMs`.
 WINDOW = """([n, timeoutMs]) => new Promise((resolve) => {
   const samples = [[performance.now(), Number(document.body.dataset.frames || 0)]];
@@ -332,7 +330,7 @@ def loop_figures(windows: dict[str, list[dict]]) -> dict:
 #   model-loaded    TF.js built the graph model
 #   ready           first inference (warm-up), dataset restore, DOM
 START_MARKS = ("runtime-start", "pyscript-asks", "runtime-ready", "python-start", "app-start", "backend-ready",
-         "model-files", "model-loaded", "ready")
+               "model-files", "model-loaded", "ready")
 MARKS_JS = """Object.fromEntries(performance.getEntriesByType("mark")
   .filter((m) => m.name.startsWith("tyb:")).map((m) => [m.name.slice(4), m.startTime]))"""
 
@@ -353,7 +351,8 @@ def summarise(values: list[float]) -> dict:
     return {"median": round(statistics.median(values)), "range": [round(min(values)), round(max(values))]}
 
 
-def cold_visit(bench: Bench, context, demo: str, impl: str, backend: str) -> dict:
+def cold_visit(bench: Bench, context, demo: str, impl: str, backend: str) -> tuple[dict, object]:
+    """One visit: its figures, and the page (still open)."""
     page = bench.open(context, demo, impl, backend, 240)
     marks = page.evaluate("window.__marks")
     visit = {"ready_ms": round(marks.get("ready", 0)), "first_frame_ms": round(marks.get("frame", 0))}
@@ -361,6 +360,23 @@ def cold_visit(bench: Bench, context, demo: str, impl: str, backend: str) -> dic
         visit["boot"] = page.get_attribute("body", "data-boot")
         visit["phases_ms"] = phases(page.evaluate(MARKS_JS))
     return visit, page
+
+
+def cold_summary(visits: list[dict]) -> dict:
+    """Medians over runs of one page's visits of one kind (empty or warm cache): ready and first
+    frame, the range of ready, how the Python page booted, and its start-up marks in median order."""
+    ready = summarise([v["ready_ms"] for v in visits])
+    out = {"ready_ms": ready["median"], "first_frame_ms": summarise([v["first_frame_ms"] for v in visits])["median"],
+           "ready_ms_range": ready["range"]}
+    if "boot" in visits[0]:
+        out["boot"] = sorted({v["boot"] for v in visits})
+    split = [v["phases_ms"] for v in visits if v.get("phases_ms")]
+    if split:
+        at = {m: summarise([s[m]["at"] for s in split]) for m in START_MARKS}
+        since = {m: summarise([s[m]["after_previous"] for s in split]) for m in START_MARKS}
+        out["phases_ms"] = {m: {"at": at[m], "after_previous": since[m]}
+                            for m in sorted(START_MARKS, key=lambda m: at[m]["median"])}
+    return out
 
 
 def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
@@ -399,19 +415,8 @@ def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
             row = {"demo": demo, "impl": impl, "backend": backend, "runs": visits.get((demo, impl), [])}
             if skipped.get((demo, impl)):
                 row["skipped"] = skipped[demo, impl]
-            if row["runs"]:
-                for cache in ("empty_cache", "warm_cache"):
-                    got = [r[cache] for r in row["runs"]]
-                    row[cache] = {key: summarise([g[key] for g in got])["median"] for key in ("ready_ms", "first_frame_ms")}
-                    row[cache]["ready_ms_range"] = summarise([g["ready_ms"] for g in got])["range"]
-                    split = [g["phases_ms"] for g in got if g.get("phases_ms")]
-                    if split:  # medians per mark, in the order of their median times
-                        at = {m: summarise([s[m]["at"] for s in split]) for m in START_MARKS}
-                        since = {m: summarise([s[m]["after_previous"] for s in split]) for m in START_MARKS}
-                        row[cache]["phases_ms"] = {m: {"at": at[m], "after_previous": since[m]}
-                                                   for m in sorted(START_MARKS, key=lambda m: at[m]["median"])}
-                    if impl == "python":
-                        row[cache]["boot"] = sorted({g["boot"] for g in got})
+            for cache in ("empty_cache", "warm_cache") if row["runs"] else ():
+                row[cache] = cold_summary([r[cache] for r in row["runs"]])
             rows.append(row)
     for row in rows:
         if row["impl"] == "python" and "empty_cache" in row:

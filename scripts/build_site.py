@@ -146,8 +146,8 @@ def preload_plan(models_dir: Path, spec: dict) -> dict | None:
     if not index.is_file():
         return None
     name = spec["choose"](json.loads(index.read_text(encoding="utf-8"))["models"])
-    manifest_path = models_dir / name / "manifest.json"
-    if name is None or not manifest_path.is_file():
+    manifest_path = models_dir / name / "manifest.json" if name else None
+    if manifest_path is None or not manifest_path.is_file():
         return None
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     paths = ["index.json", f"{name}/manifest.json"] + [f"{name}/{f['path']}" for f in manifest["files"]]

@@ -34,6 +34,7 @@ def add(archive: zipfile.ZipFile, path: str, data: bytes) -> None:
 
 
 def build_stdlib(boot: set[str], drop: list[str]) -> tuple[int, int, int]:
+    """Returns (modules compiled, files kept as they were, boot modules with no source in the zip)."""
     compiled = kept = 0
     with zipfile.ZipFile(STDLIB) as source, zipfile.ZipFile("/build/stdlib.zip", "w") as out:
         for info in sorted(source.infolist(), key=lambda i: i.filename):
@@ -49,12 +50,8 @@ def build_stdlib(boot: set[str], drop: list[str]) -> tuple[int, int, int]:
             else:
                 add(out, path, data)
                 kept += 1
-    return compiled, kept, len(boot - {module_name(i) for i in _listed(STDLIB)})
-
-
-def _listed(archive: str) -> list[str]:
-    with zipfile.ZipFile(archive) as zf:
-        return [n for n in zf.namelist() if n.endswith(".py")]
+        in_zip = {module_name(name) for name in source.namelist() if name.endswith(".py")}
+    return compiled, kept, len(boot - in_zip)
 
 
 def build_app(sources: dict[str, str], app_dir: str, entry_points: set[str]) -> int:

@@ -9,12 +9,9 @@ from pathlib import Path
 import pytest
 
 from support.photos import write_views
+from support.service_worker import SERVICE_WORKER_READY
 
 APP = Path(__file__).resolve().parents[2] / "python"
-# The service worker is active once its install (every file, hash-checked) is done; false after 90 s
-# (an install that fails, e.g. a file edited after the build, never gets there).
-SERVICE_WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => true),
-                                  new Promise((resolve) => setTimeout(() => resolve(false), 90000))])"""
 STDLIB = "/lib/python314.zip/"
 
 # Python run in the page's own interpreter: a <script type="py"> added to the page (PyScript runs

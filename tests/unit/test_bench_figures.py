@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.run import cpu_split, loop_figures, phases
+from bench.run import START_MARKS, cold_summary, cpu_split, loop_figures, phases
 
 KERNEL_URL = "http://127.0.0.1:1/vendor/tfjs/tfjs-backend-wasm-simd.wasm"
 
@@ -76,3 +76,19 @@ def test_phases_list_the_marks_in_the_order_they_came_and_need_every_mark():
     assert sum(p["after_previous"] for p in split.values()) == marks["ready"]
     del marks["model-files"]
     assert phases(marks) is None  # a plain-JS page writes no marks
+
+
+def test_cold_summary_takes_medians_and_keeps_how_the_pages_booted():
+    def visit(ready, boot):
+        marks = {m: float(i) for i, m in enumerate(START_MARKS)}
+        marks["ready"] = float(ready)
+        return {"ready_ms": ready, "first_frame_ms": ready + 100, "boot": boot, "phases_ms": phases(marks)}
+
+    summary = cold_summary([visit(2000, "snapshot"), visit(3000, "snapshot"), visit(2500, "refused")])
+    assert summary["ready_ms"] == 2500 and summary["first_frame_ms"] == 2600
+    assert summary["ready_ms_range"] == [2000, 3000]
+    assert summary["boot"] == ["refused", "snapshot"]
+    assert list(summary["phases_ms"]) == list(START_MARKS)
+    assert summary["phases_ms"]["ready"]["at"] == {"median": 2500, "range": [2000, 3000]}
+    js = cold_summary([{"ready_ms": 900, "first_frame_ms": 1200}])
+    assert "boot" not in js and "phases_ms" not in js
