@@ -76,10 +76,15 @@ def boot_modules() -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
+def module_name(path: str) -> str:
+    """"bridge/dom.py" -> "bridge.dom"; "bridge/__init__.py" -> "bridge"."""
+    return path[:-3].replace("/", ".").removesuffix(".__init__")
+
+
 def build_runtime(site: Path = SITE, snapshot: bool = True) -> dict:
     """Bytecode stdlib, the app's modules as one zip, the memory snapshot, under `site`: made by the
     vendored Pyodide in Node (scripts/pyodide_runtime.mjs). Returns what the pages need to know of them."""
-    sources = {p.name: p.read_text(encoding="utf-8") for p in sorted(PYTHON.glob("*.py"))}
+    sources = {p.relative_to(PYTHON).as_posix(): p.read_text(encoding="utf-8") for p in sorted(PYTHON.rglob("*.py"))}
     entry = set(ENTRY_POINTS.values())
     for folder in ("py", "vendor/pyodide"):
         (site / folder).mkdir(parents=True, exist_ok=True)
@@ -96,7 +101,8 @@ def build_runtime(site: Path = SITE, snapshot: bool = True) -> dict:
         "app_out": str(site / "py" / "app.zip"),
         "snapshot_out": None,
         "snapshot_stdlib": [m for m in boot_modules() if not m.startswith("_frozen")],
-        "snapshot_app": sorted(n[:-3] for n in sources if n not in entry and n != "bridge.py"),
+        # The bridge reads the page's globals (js.tf, ...) when imported: it cannot be in the snapshot.
+        "snapshot_app": sorted(module_name(n) for n in sources if n not in entry and not n.startswith("bridge/")),
     }
     for old in (site / "vendor" / "pyodide").glob("snapshot-*.bin"):
         old.unlink()

@@ -62,7 +62,9 @@ def build_app(sources: dict[str, str], app_dir: str, entry_points: set[str]) -> 
             data = sources[name].encode()
             add(out, name, data)
             if name not in entry_points:
-                add(out, f"__pycache__/{name[:-3]}.{tag}.pyc", bytecode(data, f"{app_dir}/{name}"))
+                folder, _, stem = name[:-3].rpartition("/")
+                cached = f"{folder}/__pycache__" if folder else "__pycache__"
+                add(out, f"{cached}/{stem}.{tag}.pyc", bytecode(data, f"{app_dir}/{name}"))
     return len(sources) - len(entry_points)
 
 

@@ -1,4 +1,4 @@
-"""A stand-in for python/bridge.py in CPython: records what the app asks of the browser.
+"""A stand-in for python/bridge/ in CPython: records what the app asks of the browser.
 
 Only the functions the modules under test call are here; tensors are plain Python lists.
 """

@@ -1,0 +1,113 @@
+"""Elements, visibility, animation frames and the files a visitor picks or saves.
+
+Example:
+    set_text("predicted", "A")
+    set_data("page", "state", "ready")   # <body data-state="ready">, for CSS and the tests
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import js
+from pyodide.ffi import create_proxy
+
+from .core import js_value, keep, listen
+
+__all__ = ["document", "el", "make", "set_text", "set_hidden", "set_data", "page_visible", "on_visibility_change",
+           "download_text", "read_file_text", "take_files", "next_animation_frame", "element_size", "on_resize"]
+
+document = js.document
+
+
+def el(element_id: str):
+    element = document.getElementById(element_id)
+    if element is None:
+        raise KeyError(f"no element #{element_id}")
+    return element
+
+
+def make(tag: str, class_name: str = "", text: str = ""):
+    element = document.createElement(tag)
+    if class_name:
+        element.className = class_name
+    if text:
+        element.textContent = text
+    return element
+
+
+def set_text(element_id: str, text: str) -> None:
+    el(element_id).textContent = text
+
+
+def set_hidden(element_id: str, hidden: bool) -> None:
+    el(element_id).hidden = hidden
+
+
+def set_data(element_id: str, key: str, value: str) -> None:
+    """data-* attributes carry state that CSS and the tests read."""
+    setattr(el(element_id).dataset, key, value)
+
+
+def page_visible() -> bool:
+    return document.visibilityState == "visible"
+
+
+def on_visibility_change(handler) -> None:
+    listen(document, "visibilitychange", lambda _event: handler(page_visible()))
+
+
+def download_text(filename: str, text: str, mime: str = "application/json") -> None:
+    blob = js.Blob.new(js_value([text]), js_value({"type": mime}))
+    url = js.URL.createObjectURL(blob)
+    link = make("a")
+    link.href = url
+    link.download = filename
+    link.click()
+    js.URL.revokeObjectURL(url)
+
+
+async def read_file_text(file) -> str:
+    return await file.text()
+
+
+def take_files(input_element) -> list:
+    """The files chosen in an <input type=file>, which is then reset so the same file can be chosen again."""
+    files = [input_element.files.item(i) for i in range(input_element.files.length)]
+    input_element.value = ""
+    return files
+
+
+def element_size(element) -> tuple[float, float]:
+    """CSS pixel size of the box an element is laid out in."""
+    rect = element.getBoundingClientRect()
+    return rect.width, rect.height
+
+
+def on_resize(element, handler) -> None:
+    """`handler()` whenever the element's laid-out size changes (window resize, layout change)."""
+    js.ResizeObserver.new(keep(lambda _entries, _observer: handler())).observe(element)
+
+
+# ---------------------------------------------------------------- frames
+
+_frame_waiters: list[asyncio.Future] = []
+
+
+def _resolve_frame(timestamp) -> None:
+    waiters = list(_frame_waiters)
+    _frame_waiters.clear()
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(timestamp)
+
+
+_frame_proxy = create_proxy(_resolve_frame)
+
+
+async def next_animation_frame() -> float:
+    """Wait for requestAnimationFrame; it does not fire in a hidden tab, which pauses the loop."""
+    waiter = asyncio.get_event_loop().create_future()
+    _frame_waiters.append(waiter)
+    js.requestAnimationFrame(_frame_proxy)
+    return await waiter

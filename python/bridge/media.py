@@ -1,0 +1,112 @@
+"""The camera and canvases: streams into <video>, snapshots, drawn boxes.
+
+Example:
+    stream = await open_camera(video, None)          # raises RuntimeError("NotAllowedError"), ...
+    thumb = snapshot(video, 64, 48, mirror=True)     # a <canvas>
+"""
+
+from __future__ import annotations
+
+import js
+
+from .core import js_value, listen
+from .dom import make
+
+__all__ = ["secure_context", "open_camera", "stop_stream", "on_stream_ended", "video_devices", "video_ready",
+           "video_size", "image_from_file", "snapshot", "canvas_context", "source_size", "show_image", "draw_boxes"]
+
+
+def secure_context() -> bool:
+    return bool(js.isSecureContext) and hasattr(js.navigator, "mediaDevices") and js.navigator.mediaDevices is not None
+
+
+async def open_camera(video, device_id: str | None):
+    """Start the stream into `video`; raises the DOMException's name as a RuntimeError."""
+    constraints = {"audio": False, "video": {"deviceId": {"exact": device_id}} if device_id else {"facingMode": "user"}}
+    try:
+        stream = await js.navigator.mediaDevices.getUserMedia(js_value(constraints))
+    except Exception as error:  # JsException carrying a DOMException
+        raise RuntimeError(getattr(getattr(error, "js_error", None), "name", None) or type(error).__name__) from None
+    video.srcObject = stream
+    await video.play()
+    return stream
+
+
+def stop_stream(stream) -> None:
+    if stream is not None:
+        for track in stream.getTracks():
+            track.stop()
+
+
+def on_stream_ended(stream, handler) -> None:
+    for track in stream.getVideoTracks():
+        listen(track, "ended", lambda _e: handler())
+
+
+async def video_devices() -> list[tuple[str, str]]:
+    devices = await js.navigator.mediaDevices.enumerateDevices()
+    return [(d.deviceId, d.label or f"Camera {i + 1}") for i, d in enumerate(devices) if d.kind == "videoinput"]
+
+
+def video_ready(video) -> bool:
+    return video.readyState >= 2 and video.videoWidth > 0
+
+
+def video_size(video) -> tuple[int, int]:
+    return video.videoWidth, video.videoHeight
+
+
+async def image_from_file(file):
+    """Decode an uploaded image without moving its pixels through Python."""
+    return await js.createImageBitmap(file)
+
+
+def snapshot(source, width: int, height: int, mirror: bool = False):
+    """A canvas with `source` drawn (stretched) at width x height: thumbnails, fixed-size model inputs."""
+    canvas = make("canvas")
+    canvas.width, canvas.height = width, height
+    ctx = canvas.getContext("2d")
+    if mirror:
+        ctx.translate(width, 0)
+        ctx.scale(-1, 1)
+    ctx.drawImage(source, 0, 0, width, height)
+    return canvas
+
+
+def canvas_context(canvas, width: int, height: int):
+    if canvas.width != width or canvas.height != height:
+        canvas.width, canvas.height = width, height
+    return canvas.getContext("2d")
+
+
+def source_size(source) -> tuple[int, int]:
+    """Pixel size of a video (its stream), image bitmap or canvas."""
+    if hasattr(source, "videoWidth"):
+        return video_size(source)
+    return source.width, source.height
+
+
+def show_image(canvas, source) -> None:
+    """Draw an image at its own size into `canvas` (CSS scales it like the video)."""
+    canvas_context(canvas, source.width, source.height).drawImage(source, 0, 0)
+
+
+def draw_boxes(canvas, size: tuple[float, float], boxes: list, style: dict) -> None:
+    """Clear `canvas`, sized to `size` CSS px at the screen's pixel density, and draw each
+    (x, y, w, h, text) box in CSS px with its text on a filled tab above it (inside it when the box
+    touches the top; moved left when it would stick out on the right)."""
+    ratio = js.window.devicePixelRatio or 1
+    ctx = canvas_context(canvas, round(size[0] * ratio), round(size[1] * ratio))
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
+    ctx.clearRect(0, 0, size[0], size[1])
+    ctx.lineWidth = style["line_width"]
+    ctx.font = style["font"]
+    ctx.textBaseline = "top"
+    for x, y, w, h, text in boxes:
+        ctx.strokeStyle = ctx.fillStyle = style["color"]
+        ctx.strokeRect(x, y, w, h)
+        tab_w, tab_h = ctx.measureText(text).width + 8, style["tab_height"]
+        tab_x, tab_y = max(0, min(x, size[0] - tab_w)), (y - tab_h if y >= tab_h else y)
+        ctx.fillRect(tab_x, tab_y, tab_w, tab_h)
+        ctx.fillStyle = style["text_color"]
+        ctx.fillText(text, tab_x + 4, tab_y + 3)

@@ -1,0 +1,85 @@
+"""What the page keeps in this browser: IndexedDB (datasets) and the service worker (offline cache).
+
+Example:
+    await idb_put("dataset:centernet", text)
+    text = await idb_get("dataset:centernet")   # None when nothing is stored
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import js
+from pyodide.ffi import create_proxy
+
+from .core import js_value, log, py_value
+
+__all__ = ["idb_get", "idb_put", "register_service_worker"]
+
+
+def _request_result(request) -> asyncio.Future:
+    """An IDBRequest as a Future; its two handlers are one-shot (the request dies after)."""
+    future = asyncio.get_event_loop().create_future()
+    ok, fail = create_proxy(lambda _e: None), create_proxy(lambda _e: None)
+
+    def settle(success: bool):
+        def handler(_event):
+            if not future.done():
+                if success:
+                    future.set_result(request.result)
+                else:
+                    future.set_exception(RuntimeError(str(request.error)))
+            ok.destroy()
+            fail.destroy()
+        return handler
+
+    ok = create_proxy(settle(True))
+    fail = create_proxy(settle(False))
+    request.onsuccess = ok
+    request.onerror = fail
+    return future
+
+
+_IDB_NAME, _IDB_STORE = "train-your-browser", "kv"
+
+
+async def _idb_store(mode: str):
+    opening = js.indexedDB.open(_IDB_NAME, 1)
+    upgrade = create_proxy(lambda _e: opening.result.createObjectStore(_IDB_STORE))
+    opening.onupgradeneeded = upgrade
+    try:
+        db = await _request_result(opening)
+    finally:
+        upgrade.destroy()
+    return db, db.transaction(_IDB_STORE, mode).objectStore(_IDB_STORE)
+
+
+async def idb_get(key: str):
+    db, store = await _idb_store("readonly")
+    try:
+        return py_value(await _request_result(store.get(key)))
+    finally:
+        db.close()
+
+
+async def idb_put(key: str, value) -> None:
+    db, store = await _idb_store("readwrite")
+    try:
+        await _request_result(store.put(value, key))
+    finally:
+        db.close()
+
+
+def register_service_worker(script: str = "sw.js") -> None:
+    """Start the offline cache (site/sw.js) in the background; without it the site just needs the network."""
+    container = getattr(js.navigator, "serviceWorker", None)
+    if container is None:  # not a secure context, or a browser without service workers
+        return
+
+    async def register():
+        try:
+            await container.register(script, js_value({"scope": "./", "updateViaCache": "none"}))
+        except Exception as error:  # e.g. blocked by the browser's settings: the site still works online
+            log(f"offline cache not installed: {error}")
+
+    asyncio.ensure_future(register())

@@ -1,0 +1,184 @@
+"""TF.js: backends, graph models, the tensor operations the pages use, and the KNN classifier.
+
+Every function that makes intermediate tensors is meant to run inside `tidy`; pixels never leave
+TF.js, and only small results come back (`read_floats`, `tensor_bytes`).
+
+Example:
+    if await set_backend("wasm"):
+        model = await load_graph_model(model_json, weight_specs, weights)
+"""
+
+from __future__ import annotations
+
+import js
+from pyodide.ffi import create_once_callable, to_js
+
+from .core import Members, js_array, js_value, py_value
+from .dom import document
+
+__all__ = ["tf", "set_backend", "backend_name", "num_tensors", "webgl_canvas", "on_webgl_lost", "webgl_renderer",
+           "load_graph_model", "tidy", "dispose", "read_floats", "pixels", "prepare_input", "execute",
+           "execute_async", "dispose_all", "best_class_per_box", "flatten", "tensor_from_floats", "unit_rows",
+           "tensor_bytes", "new_knn", "knn_set_dataset", "knn_predict"]
+
+tf = Members(js.tf)  # only functions and namespaces are read from it: nothing that changes
+
+
+async def set_backend(name: str) -> bool:
+    """Start TF.js's `name` backend; site/boot.js set the wasm files' location and may have started
+    this one already (TF.js then waits for that start instead of beginning another)."""
+    try:
+        ok = await tf.setBackend(name)
+        await tf.ready()
+    except Exception:
+        return False
+    return bool(ok) and tf.getBackend() == name
+
+
+def backend_name() -> str:
+    return tf.getBackend()
+
+
+def num_tensors() -> int:
+    return tf.memory().numTensors
+
+
+def webgl_canvas():
+    """The canvas of TF.js's WebGL context, to hear `webglcontextlost` on (TF.js only logs it)."""
+    try:
+        return tf.backend().gpgpu.gl.canvas
+    except Exception:
+        return None
+
+
+def on_webgl_lost(handler) -> bool:
+    """Call `handler()` once if the current WebGL backend loses its context; False when not on WebGL."""
+    canvas = webgl_canvas() if backend_name() == "webgl" else None
+    if canvas is None:
+        return False
+    canvas.addEventListener("webglcontextlost", create_once_callable(lambda _event: handler()))
+    return True
+
+
+def webgl_renderer() -> str:
+    canvas = document.createElement("canvas")
+    gl = canvas.getContext("webgl2") or canvas.getContext("webgl")
+    if gl is None:
+        return "none"
+    info = gl.getExtension("WEBGL_debug_renderer_info")
+    return gl.getParameter(info.UNMASKED_RENDERER_WEBGL) if info else gl.getParameter(gl.RENDERER)
+
+
+async def load_graph_model(model_json: dict, weight_specs: list, weight_data):
+    artifacts = js_value({
+        "modelTopology": model_json["modelTopology"],
+        "weightSpecs": weight_specs,
+        "format": model_json.get("format", "graph-model"),
+        "generatedBy": model_json.get("generatedBy", ""),
+        "convertedBy": model_json.get("convertedBy", ""),
+    })
+    artifacts.weightData = weight_data
+    return await tf.loadGraphModel(tf.io.fromMemory(artifacts))
+
+
+def tidy(fn):
+    """Run `fn` (a kept proxy) inside tf.tidy: every intermediate tensor is freed on return."""
+    return tf.tidy(fn)
+
+
+def dispose(tensor) -> None:
+    if tensor is not None:
+        tensor.dispose()
+
+
+async def read_floats(tensor) -> list[float]:
+    """Read a (small) tensor back to Python: the one await per read."""
+    data = await tensor.data()
+    return data.to_py().tolist()
+
+
+def pixels(source):
+    """int32 [H, W, 3] tensor of a video, image, canvas or ImageBitmap."""
+    return tf.browser.fromPixels(source)
+
+
+def prepare_input(frame, size: list[int], low: float, high: float, dtype: str = "float32"):
+    """Pixels 0..255 -> float32 [1, H, W, 3] in [low, high]; call inside tidy().
+
+    dtype "int32" (e.g. SSD's image_tensor) keeps the resized pixels as they are.
+    """
+    resized = tf.image.resizeBilinear(frame, js_array(tuple(size)))
+    if dtype == "int32":
+        return tf.expandDims(tf.cast(resized, "int32"), 0)
+    scaled = tf.add(tf.mul(tf.cast(resized, "float32"), (high - low) / 255.0), low)
+    return tf.expandDims(scaled, 0)
+
+
+def execute(model, inputs, outputs: list[str]):
+    result = model.execute(inputs, js_array(tuple(outputs)))
+    return result if len(outputs) > 1 else [result]
+
+
+async def execute_async(model, inputs, outputs: list[str]):
+    result = await model.executeAsync(inputs, js_array(tuple(outputs)))
+    return result if len(outputs) > 1 else [result]
+
+
+def dispose_all(tensors) -> None:
+    for tensor in tensors:
+        tensor.dispose()
+
+
+def best_class_per_box(scores, boxes, k: int):
+    """scores [1, N, C] and boxes [1, N, 1, 4] -> [min(k, N), 6] rows: the box's 4 values as given,
+    its best class score, that class's index; the k boxes with the highest such score. Inside tidy()."""
+    per_box = tf.reshape(scores, js_array((scores.shape[1], scores.shape[2])))
+    best = tf.max(per_box, 1)
+    top = tf.topk(best, min(k, best.shape[0]))
+    classes = tf.cast(tf.gather(tf.argMax(per_box, 1), top.indices), "float32")
+    picked = tf.gather(tf.reshape(boxes, js_array((-1, 4))), top.indices)
+    return tf.concat(js_value([picked, tf.expandDims(top.values, 1), tf.expandDims(classes, 1)]), 1)
+
+
+def flatten(tensor):
+    return tf.reshape(tensor, js_array((-1,)))
+
+
+def tensor_from_floats(values: bytes, shape: list[int]):
+    array = js.Float32Array.new(to_js(memoryview(values)).buffer)
+    return tf.tensor(array, js_value(shape), "float32")
+
+
+def unit_rows(values: bytes, shape: list[int]):
+    """float32 matrix with unit-length rows, as knn-classifier stores its examples."""
+    matrix = tensor_from_floats(values, shape)
+    norms = tf.norm(matrix, "euclidean", 1, True)
+    unit = tf.div(matrix, norms)
+    matrix.dispose()
+    norms.dispose()
+    return unit
+
+
+async def tensor_bytes(tensor) -> bytes:
+    data = await tensor.data()
+    return bytes(js.Uint8Array.new(data.buffer, data.byteOffset, data.byteLength).to_py())
+
+
+# ---------------------------------------------------------------- KNN classifier
+
+def new_knn():
+    return js.knnClassifier.create()
+
+
+def knn_set_dataset(knn, matrices: dict) -> None:
+    dataset = js.Object.new()
+    for label, matrix in matrices.items():
+        setattr(dataset, str(label), matrix)
+    knn.setClassifierDataset(dataset)
+
+
+async def knn_predict(knn, embedding, k: int) -> tuple[int | None, dict[int, float]]:
+    result = await knn.predictClass(embedding, k)
+    confidences = {int(label): float(value) for label, value in py_value(result.confidences).items()}
+    label = result.label
+    return (int(label) if label is not None else None), confidences
