@@ -13,11 +13,12 @@ import json
 from dataclasses import replace
 
 import backend
-from camera import Camera, message_for
+from camera import Camera, CameraControls, message_for
 from detections import Placed, class_names, filter_summary, place, select
 from detector import Detector
 from frame_loop import FrameLoop
 from model_files import ModelError, available_models
+from screen_wake import ScreenWake
 
 BOX_STYLE = {"color": "#00e676", "text_color": "#0b1a10", "line_width": 3, "font": "600 14px system-ui, sans-serif",
              "tab_height": 20}
@@ -60,6 +61,9 @@ class DetectApp:
         self.still = bridge.el("still")
         self.overlay = bridge.el("overlay")
         self.camera = Camera(bridge, self.video, on_ended=self._camera_ended)
+        self.camera_controls = CameraControls(bridge, self.camera, spawn=page.spawn, restart=self.start_camera,
+                                              on_mirror=self.render)
+        self.wake = ScreenWake(bridge, spawn=page.spawn)
         self.loop = FrameLoop(bridge, self.step, on_stats=page.debug, on_error=self._frame_error)
         self.backend_name = ""
         self.models: list[dict] = []
@@ -68,7 +72,6 @@ class DetectApp:
         self.showing = "nothing"  # "camera" | "still"
         self.paused = False
         self._names: list[str] = []  # the class names the detector can report
-        self.mirror = True
         self.candidates: list = []  # the detector's last answer, unfiltered
         self.frame_size = (1, 1)
         self.source_name = ""
@@ -134,14 +137,17 @@ class DetectApp:
 
     # ------------------------------------------------------------ sources
 
-    async def start_camera(self) -> None:
-        error = await self.camera.start()
+    async def start_camera(self, device_id: str | None = None) -> None:
+        error = await self.camera.start(device_id)
         if error:
             self._camera_error(error)
+            if self.showing == "camera":
+                self._show("nothing")
             return
         if self._camera_error_shown:
             self.page.clear_message()
             self._camera_error_shown = False
+        await self.camera_controls.refresh()
         self._show("camera")
 
     def _camera_error(self, text: str) -> None:
@@ -166,7 +172,12 @@ class DetectApp:
         self.b.set_hidden("still", source != "still")
         self.b.set_hidden("video-empty", source != "nothing")
         self.b.set_data("video-wrap", "showing", source)
+        self._keep_screen_on()
         self.render()
+
+    def _keep_screen_on(self) -> None:
+        """While detecting from the camera, a phone's screen stays on."""
+        self.wake.want(self.showing == "camera" and not self.paused)
 
     def _show_camera_buttons(self) -> None:
         camera_on = self.camera.running
@@ -210,7 +221,7 @@ class DetectApp:
     def render(self) -> None:
         shown = select(self.candidates, self.settings)
         size = self.b.element_size(self.overlay)
-        placed = place(shown, self.frame_size, size, self.mirror and self.showing == "camera")
+        placed = place(shown, self.frame_size, size, self.camera_controls.mirror and self.showing == "camera")
         self.b.draw_boxes(self.overlay, size, [(p.x, p.y, p.w, p.h, p.text) for p in placed], BOX_STYLE)
         drawn = (list_html(placed), self.source_name)
         if drawn != self._drawn:  # an unchanged list costs no DOM work
@@ -289,7 +300,7 @@ class DetectApp:
         b.listen(b.el("camera-start"), "click", lambda _e: self.page.spawn(self.start_camera()))
         b.listen(b.el("show-camera"), "click", lambda _e: self._show("camera"))
         b.listen(b.el("image-file"), "change", lambda e: self.page.spawn(self.detect_file(e.target)))
-        b.listen(b.el("mirror"), "change", lambda e: self._set_mirror(bool(e.target.checked)))
+        self.camera_controls.wire()
         b.listen(b.el("pause"), "click", lambda _e: self._toggle_pause())
         b.listen(b.el("detector"), "change", lambda e: self.page.spawn(self.switch_detector(e.target.value)))
         b.listen(b.el("threshold"), "input", lambda e: self._change("threshold", int(e.target.value)))
@@ -307,16 +318,12 @@ class DetectApp:
         self._show_value(name, value)
         self.render()
 
-    def _set_mirror(self, on: bool) -> None:
-        self.mirror = on
-        self.b.set_data("video-wrap", "mirror", "true" if on else "false")
-        self.render()
-
     def _toggle_pause(self) -> None:
         self.paused = not self.paused
         self.loop.pause(self.paused)
         self.b.set_text("pause", "Resume" if self.paused else "Pause")
         self.b.set_data("page", "paused", "true" if self.paused else "false")
+        self._keep_screen_on()
 
     def _check_all(self, checked: bool) -> None:
         for box in self.b.el("class-options").querySelectorAll("input"):

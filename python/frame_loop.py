@@ -25,6 +25,11 @@ class FrameLoop:
     def paused(self) -> bool:
         return self._user_paused or self._hidden
 
+    @property
+    def user_paused(self) -> bool:
+        """Paused on request (a still image shown, the Pause button), not by a hidden tab."""
+        return self._user_paused
+
     def pause(self, paused: bool) -> None:
         self._user_paused = paused
         self._update()

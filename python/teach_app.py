@@ -10,7 +10,7 @@ import asyncio
 
 import backend
 import dataset as dataset_format
-from camera import Camera, message_for
+from camera import Camera, CameraControls, message_for
 from class_cards import ClassCards
 from class_list import ClassList, ClassListError
 from embedder import Embedder
@@ -18,6 +18,7 @@ from formatting import prediction_rows
 from frame_loop import FrameLoop
 from knn_trainer import KnnTrainer
 from model_files import ModelError, ModelFiles, available_models
+from screen_wake import ScreenWake
 
 THUMB_W, THUMB_H = 64, 48
 SAVE_DELAY_S = 0.5
@@ -45,7 +46,8 @@ class TeachApp:
         self.classes = ClassList()
         self.video = bridge.el("video")
         self.camera = Camera(bridge, self.video, on_ended=self._camera_ended)
-        self.mirror = True
+        self.camera_controls = CameraControls(bridge, self.camera, spawn=page.spawn, restart=self.start_camera)
+        self.wake = ScreenWake(bridge, spawn=page.spawn)
         self.recording: int | None = None   # class whose button is held
         self.once: int | None = None        # a click: one example on the next frame
         self.cards = ClassCards(bridge)
@@ -139,22 +141,21 @@ class TeachApp:
     async def start_camera(self, device_id: str | None = None) -> None:
         error = await self.camera.start(device_id)
         self.b.set_hidden("video-empty", error is None)
+        self._keep_screen_on()
         if error:
             self.page.message(error)
             return
         self.page.clear_message()
-        devices = await self.camera.devices()
-        select = self.b.el("camera-select")
-        select.innerHTML = ""
-        for device_id_, label in devices:
-            option = self.b.make("option", text=label)
-            option.value = device_id_
-            select.appendChild(option)
-        self.b.set_hidden("camera-select", len(devices) < 2)
+        await self.camera_controls.refresh()
 
     def _camera_ended(self) -> None:
         self.b.set_hidden("video-empty", False)
+        self._keep_screen_on()
         self.page.message(message_for("ended"))
+
+    def _keep_screen_on(self) -> None:
+        """While the camera is live (recording, predicting), a phone's screen stays on."""
+        self.wake.want(self.camera.running and not self.loop.user_paused)
 
     # ------------------------------------------------------------ the frame
 
@@ -176,7 +177,8 @@ class TeachApp:
     async def _add(self, index: int, embedding, source) -> None:
         await self.trainer.add_example(index, embedding)
         self.cards.add_thumb(self.classes, index,
-                             self.b.snapshot(source, THUMB_W, THUMB_H, self.mirror and source is self.video))
+                             self.b.snapshot(source, THUMB_W, THUMB_H,
+                                             self.camera_controls.mirror and source is self.video))
         self.cards.update_counts(self.classes.counts())
         self._schedule_save()
 
@@ -200,9 +202,7 @@ class TeachApp:
     def _wire(self) -> None:
         b = self.b
         b.listen(b.el("camera-start"), "click", lambda _e: self.page.spawn(self.start_camera()))
-        b.listen(b.el("camera-select"), "change",
-                 lambda e: self.page.spawn(self.start_camera(e.target.value)))
-        b.listen(b.el("mirror"), "change", lambda e: self._set_mirror(bool(e.target.checked)))
+        self.camera_controls.wire()
         b.listen(b.el("k"), "input", lambda e: self._set_k(int(e.target.value)))
         b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
         b.listen(b.el("dataset-save"), "click", lambda _e: self.save_file())
@@ -214,12 +214,12 @@ class TeachApp:
         b.listen(class_list, "pointerdown", self._on_pointerdown)
         b.listen(class_list, "click", self._on_click)
         b.listen(class_list, "change", self._on_change)
-        for event in ("pointerup", "pointercancel"):
+        b.listen(class_list, "keydown", self._on_keydown)
+        b.listen(class_list, "keyup", self._on_keyup)
+        # A held finger would open the long-press menu instead of recording (CSS stops selection and scroll).
+        b.listen(class_list, "contextmenu", self._on_contextmenu)
+        for event in ("pointerup", "pointercancel"):  # lifting the finger or button anywhere
             b.listen(b.document, event, lambda _e: self._stop_recording())
-
-    def _set_mirror(self, on: bool) -> None:
-        self.mirror = on
-        self.b.set_data("video-wrap", "mirror", "true" if on else "false")
 
     def _set_k(self, k: int) -> None:
         self.trainer.k = k
@@ -235,8 +235,31 @@ class TeachApp:
     def _on_pointerdown(self, event) -> None:
         action, index = self._target(event)
         if action == "record":
-            self.recording = self.once = index
-            self.b.set_data(f"record-{index}", "recording", "true")
+            self._start_recording(index)
+
+    def _start_recording(self, index: int) -> None:
+        """One example on the next frame, and one per frame for as long as the button is held."""
+        self.recording = self.once = index
+        self.b.set_data(f"record-{index}", "recording", "true")
+
+    def _on_keydown(self, event) -> None:
+        """Space held on a class button records, like a held mouse button (Enter adds one, by click)."""
+        action, index = self._target(event)
+        if action == "record" and event.key == " ":
+            event.preventDefault()  # no click on release: the press already added its example
+            if not event.repeat:
+                self._start_recording(index)
+
+    def _on_keyup(self, event) -> None:
+        action, _index = self._target(event)
+        if action == "record" and event.key == " ":
+            event.preventDefault()
+            self._stop_recording()
+
+    def _on_contextmenu(self, event) -> None:
+        action, _index = self._target(event)
+        if action == "record":
+            event.preventDefault()
 
     def _stop_recording(self) -> None:
         if self.recording is not None:
@@ -305,6 +328,7 @@ class TeachApp:
     async def classify_files(self, input_element) -> None:
         """Name an image file: the live loop pauses so its prediction stays on screen."""
         self.loop.pause(True)
+        self._keep_screen_on()
         self.b.set_hidden("camera-resume", False)
 
         async def use(name, bitmap, embedding):
@@ -318,6 +342,7 @@ class TeachApp:
         self.b.set_hidden("still", True)
         self.b.set_hidden("camera-resume", True)
         self.loop.pause(False)
+        self._keep_screen_on()
 
     def save_file(self) -> None:
         self.b.download_text(DATASET_FILE, dataset_format.dumps(self.trainer.dataset()))

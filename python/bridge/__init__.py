@@ -6,9 +6,9 @@ One module per web concern, all re-exported here so a caller writes `bridge.el(.
 - `core`: converting values, callbacks that stay alive, logging, timing marks;
 - `dom`: elements, visibility, animation frames, files the visitor picks;
 - `net`: same-origin fetches and the buffers they return;
-- `storage`: IndexedDB, the service worker;
+- `storage`: IndexedDB, localStorage, the service worker;
 - `tensors`: TF.js (backends, models, tensors) and the KNN classifier;
-- `media`: the camera and canvases.
+- `media`: the camera, canvases, the screen wake lock.
 
 Rules kept here so the rest need not know them:
 - a JS callback is a proxy made once and kept (`keep`, `listen`), never one per frame;

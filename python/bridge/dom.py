@@ -14,7 +14,7 @@ from pyodide.ffi import create_proxy
 
 from .core import js_value, keep, listen
 
-__all__ = ["document", "el", "make", "set_text", "set_hidden", "set_data", "page_visible", "on_visibility_change",
+__all__ = ["document", "el", "make", "set_text", "set_hidden", "set_data", "page_visible", "on_visibility_change", "coarse_pointer",
            "download_text", "read_file_text", "take_files", "next_animation_frame", "element_size", "on_resize"]
 
 document = js.document
@@ -55,6 +55,11 @@ def page_visible() -> bool:
 
 def on_visibility_change(handler) -> None:
     listen(document, "visibilitychange", lambda _event: handler(page_visible()))
+
+
+def coarse_pointer() -> bool:
+    """True on a touch screen as the main pointer (phones, tablets): what CSS's `pointer: coarse` says."""
+    return bool(js.matchMedia("(pointer: coarse)").matches)
 
 
 def download_text(filename: str, text: str, mime: str = "application/json") -> None:

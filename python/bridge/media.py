@@ -1,4 +1,4 @@
-"""The camera and canvases: streams into <video>, snapshots, drawn boxes.
+"""The camera, canvases and the screen: streams into <video>, snapshots, drawn boxes, the wake lock.
 
 Example:
     stream = await open_camera(video, None)          # raises RuntimeError("NotAllowedError"), ...
@@ -8,21 +8,26 @@ Example:
 from __future__ import annotations
 
 import js
+from pyodide.ffi import create_once_callable
 
-from .core import js_value, listen
+from .core import js_value, listen, py_value
 from .dom import make
 
-__all__ = ["secure_context", "open_camera", "stop_stream", "on_stream_ended", "video_devices", "video_ready",
-           "video_size", "image_from_file", "snapshot", "canvas_context", "source_size", "show_image", "draw_boxes"]
+__all__ = ["secure_context", "open_camera", "stream_facing", "stop_stream", "on_stream_ended", "video_devices",
+           "video_ready", "video_size", "image_from_file", "snapshot", "canvas_context", "source_size", "show_image",
+           "draw_boxes", "wake_lock_supported", "request_wake_lock", "release_wake_lock"]
 
 
 def secure_context() -> bool:
     return bool(js.isSecureContext) and hasattr(js.navigator, "mediaDevices") and js.navigator.mediaDevices is not None
 
 
-async def open_camera(video, device_id: str | None):
-    """Start the stream into `video`; raises the DOMException's name as a RuntimeError."""
-    constraints = {"audio": False, "video": {"deviceId": {"exact": device_id}} if device_id else {"facingMode": "user"}}
+async def open_camera(video, device_id: str | None, facing: str = "user"):
+    """Start the stream into `video` from the camera `device_id`, else the one facing `facing` ("user",
+    "environment"); raises the DOMException's name as a RuntimeError."""
+    # "ideal", not "exact": a laptop's one webcam still starts when the back camera is asked for.
+    video_constraints = {"deviceId": {"exact": device_id}} if device_id else {"facingMode": {"ideal": facing}}
+    constraints = {"audio": False, "video": video_constraints}
     try:
         stream = await js.navigator.mediaDevices.getUserMedia(js_value(constraints))
     except Exception as error:  # JsException carrying a DOMException
@@ -30,6 +35,12 @@ async def open_camera(video, device_id: str | None):
     video.srcObject = stream
     await video.play()
     return stream
+
+
+def stream_facing(stream) -> str:
+    """The way the stream's camera faces ("user", "environment"), or "" when the browser does not say."""
+    settings = stream.getVideoTracks()[0].getSettings()
+    return getattr(settings, "facingMode", None) or ""
 
 
 def stop_stream(stream) -> None:
@@ -43,9 +54,18 @@ def on_stream_ended(stream, handler) -> None:
         listen(track, "ended", lambda _e: handler())
 
 
-async def video_devices() -> list[tuple[str, str]]:
-    devices = await js.navigator.mediaDevices.enumerateDevices()
-    return [(d.deviceId, d.label or f"Camera {i + 1}") for i, d in enumerate(devices) if d.kind == "videoinput"]
+def _facing_modes(device) -> tuple[str, ...]:
+    """The ways a camera can face, where the browser tells (InputDeviceInfo.getCapabilities)."""
+    if not hasattr(device, "getCapabilities"):
+        return ()
+    modes = getattr(device.getCapabilities(), "facingMode", None)
+    return tuple(py_value(modes)) if modes is not None else ()
+
+
+async def video_devices() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(device id, label, facing modes) per camera."""
+    devices = [d for d in await js.navigator.mediaDevices.enumerateDevices() if d.kind == "videoinput"]
+    return [(d.deviceId, d.label or f"Camera {i + 1}", _facing_modes(d)) for i, d in enumerate(devices)]
 
 
 def video_ready(video) -> bool:
@@ -110,3 +130,24 @@ def draw_boxes(canvas, size: tuple[float, float], boxes: list, style: dict) -> N
         ctx.fillRect(tab_x, tab_y, tab_w, tab_h)
         ctx.fillStyle = style["text_color"]
         ctx.fillText(text, tab_x + 4, tab_y + 3)
+
+
+# ---------------------------------------------------------------- screen wake lock
+
+def wake_lock_supported() -> bool:
+    return hasattr(js.navigator, "wakeLock") and js.navigator.wakeLock is not None
+
+
+async def request_wake_lock(on_release):
+    """Keep the screen on; returns the lock, or None when the browser refuses (battery saver, no
+    permission). `on_release()` runs once when the lock goes, also when the browser drops it (hidden tab)."""
+    try:
+        lock = await js.navigator.wakeLock.request("screen")
+    except Exception:
+        return None
+    lock.addEventListener("release", create_once_callable(lambda _event: on_release()))
+    return lock
+
+
+async def release_wake_lock(lock) -> None:
+    await lock.release()

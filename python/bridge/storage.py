@@ -1,4 +1,5 @@
-"""What the page keeps in this browser: IndexedDB (datasets) and the service worker (offline cache).
+"""What the page keeps in this browser: IndexedDB (datasets), localStorage (small settings such as the
+camera's facing) and the service worker (offline cache).
 
 Example:
     await idb_put("dataset:centernet", text)
@@ -14,7 +15,7 @@ from pyodide.ffi import create_proxy
 
 from .core import js_value, log, py_value
 
-__all__ = ["idb_get", "idb_put", "register_service_worker"]
+__all__ = ["idb_get", "idb_put", "local_get", "local_set", "register_service_worker"]
 
 
 def _request_result(request) -> asyncio.Future:
@@ -68,6 +69,21 @@ async def idb_put(key: str, value) -> None:
         await _request_result(store.put(value, key))
     finally:
         db.close()
+
+
+def local_get(key: str) -> str | None:
+    """A small setting kept in this browser (localStorage); None when unset or storage is blocked."""
+    try:
+        return js.localStorage.getItem(key)
+    except Exception:  # storage disabled (some private modes): the page just forgets the setting
+        return None
+
+
+def local_set(key: str, value: str) -> None:
+    try:
+        js.localStorage.setItem(key, value)
+    except Exception:
+        pass
 
 
 def register_service_worker(script: str = "sw.js") -> None:

@@ -11,7 +11,7 @@ import hashlib
 import json
 from types import SimpleNamespace
 
-from fake_bridge import FakeModelFiles
+from fake_bridge import FakeDevice, FakeModelFiles
 
 
 class FakeTensor:
@@ -43,6 +43,9 @@ class FakeElement(SimpleNamespace):
         self.children.append(child)
         return child
 
+    def replaceChildren(self, *children) -> None:  # noqa: N802 - DOM name
+        self.children = list(children)
+
     def removeAttribute(self, name: str) -> None:  # noqa: N802 - DOM name
         setattr(self, name, None)
 
@@ -51,7 +54,7 @@ class FakeElement(SimpleNamespace):
         return [c for c in self.children if c.checked or not checked_only]
 
 
-class FakeBridge(FakeModelFiles):
+class FakeBridge(FakeModelFiles, FakeDevice):
     def __init__(self, outputs: dict[str, list[float]] | None = None, files: dict[str, bytes] | None = None,
                  element_size=(640.0, 480.0), source_size=(320, 240)):
         self.outputs = outputs or {}  # node name -> values the model "computes"
@@ -107,7 +110,13 @@ class FakeBridge(FakeModelFiles):
         setattr(self.el(element_id).dataset, key, value)
 
     def on_visibility_change(self, handler) -> None:
-        pass
+        vars(self).setdefault("visibility_handlers", []).append(handler)
+
+    def set_visible(self, visible: bool) -> None:
+        """The tab hidden or shown: every visibilitychange listener hears it."""
+        self.visible = visible
+        for handler in vars(self).get("visibility_handlers", []):
+            handler(visible)
 
     def on_resize(self, element, handler) -> None:
         self.listeners[(element.id, "resize")] = handler
@@ -191,7 +200,8 @@ class FakeBridge(FakeModelFiles):
     def secure_context(self):
         return True
 
-    async def open_camera(self, video, device_id):
+    async def open_camera(self, video, device_id, facing="user"):
+        self.opened.append((device_id, facing))
         if self.camera_error:
             raise RuntimeError(self.camera_error)
         return SimpleNamespace(name="stream")

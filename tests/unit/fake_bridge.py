@@ -50,7 +50,65 @@ class FakeModelFiles:
         return b"".join(buffers)
 
 
-class FakeBridge(FakeModelFiles):
+class FakeDevice:
+    """The bridge's device and storage functions: localStorage, the pointer, cameras, the wake lock.
+
+    Class attributes are defaults a test overrides on its instance; what a page stored or asked for
+    is kept per instance."""
+    coarse = False
+    visible = True
+    cameras: tuple = (("cam-0", "Camera 1", ()),)
+    reported_facing = ""      # what the stream's settings say ("" like most desktop webcams)
+    wake_supported = True
+    wake_refused = False
+
+    @property
+    def stored(self) -> dict:
+        return vars(self).setdefault("_stored", {})
+
+    @property
+    def opened(self) -> list:
+        """(device_id, facing) of every camera start the page asked for."""
+        return vars(self).setdefault("_opened", [])
+
+    @property
+    def wake_log(self) -> list:
+        return vars(self).setdefault("_wake_log", [])
+
+    def local_get(self, key):
+        return self.stored.get(key)
+
+    def local_set(self, key, value):
+        self.stored[key] = value
+
+    def coarse_pointer(self):
+        return self.coarse
+
+    def page_visible(self):
+        return self.visible
+
+    async def video_devices(self):
+        return list(self.cameras)
+
+    def stream_facing(self, stream):
+        return self.reported_facing
+
+    def wake_lock_supported(self):
+        return self.wake_supported
+
+    async def request_wake_lock(self, on_release):
+        self.wake_log.append("request")
+        if self.wake_refused:
+            return None
+        self.drop_wake_lock = on_release  # the browser dropping it (hidden tab)
+        return "lock"
+
+    async def release_wake_lock(self, lock):
+        self.wake_log.append("release")
+        self.drop_wake_lock()
+
+
+class FakeBridge(FakeModelFiles, FakeDevice):
     def __init__(self, files: dict[str, bytes] | None = None, backends=("webgl", "wasm", "cpu")):
         self.files = dict(files or {})
         self.working_backends = set(backends)

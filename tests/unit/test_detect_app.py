@@ -133,7 +133,7 @@ def test_controls_redraw_the_last_answer_without_running_the_model_again():
     assert bridge.el("class-summary").textContent == "Classes: 1 of 80: car"
     app._check_all(True)
     assert len(drawn(bridge)) == 3 and bridge.el("class-summary").textContent == "Classes: all 80 classes"
-    app._set_mirror(False)
+    app.camera_controls._choose_mirror(False)
     assert bridge.drawn[0][0] == 0
     assert bridge.reads == reads
 
@@ -166,14 +166,22 @@ def test_camera_refused_explains_and_an_image_file_is_detected():
     assert bridge.el("message").textContent == "notes.txt is not an image this browser can read."
 
 
-def test_pause_button_pauses_the_loop():
+def test_pause_button_pauses_the_loop_and_lets_the_screen_dim():
     bridge = both_detectors()
     app = started(bridge)
-    app._toggle_pause()
+    assert bridge.wake_log == ["request"] and bridge.el("page").dataset.wake == "on"
+
+    async def toggle():
+        app._toggle_pause()
+        await asyncio.sleep(0)
+
+    run(toggle())
     assert app.loop.paused and bridge.el("pause").textContent == "Resume"
     assert bridge.el("page").dataset.paused == "true"
-    app._toggle_pause()
+    assert bridge.wake_log == ["request", "release"] and bridge.el("page").dataset.wake == "off"
+    run(toggle())
     assert not app.loop.paused and bridge.el("pause").textContent == "Pause"
+    assert bridge.wake_log == ["request", "release", "request"]
 
 
 def test_an_answer_for_a_picture_no_longer_shown_is_not_drawn():

@@ -71,7 +71,8 @@ class CameraBridge(FakeBridge):
     def secure_context(self):
         return self.secure
 
-    async def open_camera(self, video, device_id):
+    async def open_camera(self, video, device_id, facing="user"):
+        self.opened.append((device_id, facing))
         if self.error:
             raise RuntimeError(self.error)
         return "stream"
