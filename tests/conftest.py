@@ -59,17 +59,22 @@ def site_url(static_server) -> str:
 
 @pytest.fixture(scope="session")
 def chromium(playwright):
-    """Factory: chromium(video=None) -> Browser from Debian's Chromium, the fake camera playing `video`.
+    """Factory: chromium(video=None, cameras=1) -> Browser from Debian's Chromium, fake cameras playing `video`.
 
     Camera permission is granted or refused per context (context.grant_permissions), not by a flag,
     so one browser serves both the allowed and the denied case.
     """
     browsers = {}
 
-    def launch(video: Path | None = None):
-        key = str(video)
+    def launch(video: Path | None = None, cameras: int = 1):
+        """`cameras`: how many fake cameras the browser has. Chromium gives a video file one camera
+        only, so several cameras show its own moving test pattern."""
+        if cameras > 1 and video is not None:
+            raise ValueError("Chromium plays a video file on one fake camera only: several cameras need video=None")
+        key = f"{video}:{cameras}"
         if key not in browsers:
-            args = ["--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"]
+            fake = "--use-fake-device-for-media-stream" + (f"=device-count={cameras}" if cameras > 1 else "")
+            args = [fake, "--autoplay-policy=no-user-gesture-required"]
             if video is not None:
                 args.append(f"--use-file-for-fake-video-capture={video}")
             browsers[key] = playwright.chromium.launch(executable_path=CHROMIUM, args=args)

@@ -73,15 +73,23 @@ def examples(tmp_path):
 
 @pytest.fixture
 def open_page(chromium, site_url):
-    """open_page(path, video=None, camera=True, base=site_url) -> OpenedPage, closed after the test."""
+    """open_page(path, video=None, camera=True, base=site_url, ...) -> OpenedPage, closed after the test.
+
+    `device`: more browser-context options (a phone: support.devices.PHONE); `cameras`: how many fake cameras;
+    `init_script`: JavaScript run in the page before any of its own."""
     contexts = []
 
     def open_(path: str = "", video=None, camera: bool = True, base: str | None = None,
-              bypass_csp: bool = True) -> OpenedPage:
+              bypass_csp: bool = True, device: dict | None = None, cameras: int = 1,
+              init_script: str | None = None) -> OpenedPage:
         base = base or site_url
-        context = chromium(video).new_context(
-            permissions=["camera"] if camera else [], bypass_csp=bypass_csp, accept_downloads=True)
+        # Playwright refuses every permission it is not given; browsers grant the wake lock unasked.
+        permissions = (["camera"] if camera else []) + ["screen-wake-lock"]
+        context = chromium(video, cameras).new_context(
+            permissions=permissions, bypass_csp=bypass_csp, accept_downloads=True, **(device or {}))
         contexts.append(context)
+        if init_script:
+            context.add_init_script(init_script)
         page = context.new_page()
         opened = OpenedPage(page, base)
         context.on("request", lambda request: opened.requests.append(request.url))

@@ -68,10 +68,9 @@ SNAPSHOT_JS = """() => {
 # ---------------------------------------------------------------- helpers
 
 
-def open_detect(open_page, video=None, backend: str | None = None, camera: bool = True, base: str | None = None,
-                bypass_csp: bool = True):
-    opened = open_page(DETECT + (f"?backend={backend}" if backend else ""), video=video, camera=camera, base=base,
-                       bypass_csp=bypass_csp)
+def open_detect(open_page, video=None, backend: str | None = None, **options):
+    """The Detect page, ready, on `backend`; `options` go to open_page (camera, base, device, ...)."""
+    opened = open_page(DETECT + (f"?backend={backend}" if backend else ""), video=video, **options)
     opened.wait_ready()
     ran = opened.backend()
     assert ran == (backend or "webgl"), f"expected the {backend or 'webgl'} backend, {ran} ran"
@@ -316,12 +315,15 @@ def test_num_tensors_flat_over_100_frames_pause_and_hidden_tab(open_page, astron
       Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});
       document.dispatchEvent(new Event('visibilitychange'));
     }"""
+    assert page.get_attribute("body", "data-wake") == "on"  # detecting: the screen stays on
     page.evaluate(set_visibility, "hidden")
     hidden_at = opened.frames()
     page.wait_for_timeout(1500)
     assert opened.frames() <= hidden_at + 1
+    assert page.get_attribute("body", "data-wake") == "off"
     page.evaluate(set_visibility, "visible")
     opened.wait_frames(3)
+    page.wait_for_selector("body[data-wake=on]", state="attached")
     assert opened.errors == []
 
 
