@@ -141,6 +141,7 @@ class TeachApp:
     async def start_camera(self, device_id: str | None = None) -> None:
         error = await self.camera.start(device_id)
         self.b.set_hidden("video-empty", error is None)
+        self.b.set_hidden("camera-start", error is None)
         self._keep_screen_on()
         if error:
             self.page.message(error)
@@ -150,6 +151,7 @@ class TeachApp:
 
     def _camera_ended(self) -> None:
         self.b.set_hidden("video-empty", False)
+        self.b.set_hidden("camera-start", False)
         self._keep_screen_on()
         self.page.message(message_for("ended"))
 
