@@ -19,10 +19,17 @@ from detector import Detector
 from frame_loop import FrameLoop
 from model_files import ModelError, available_models
 from screen_wake import ScreenWake
+from tracking import Tracker, counts_text
 
 BOX_STYLE = {"color": "#00e676", "text_color": "#0b1a10", "line_width": 3, "font": "600 14px system-ui, sans-serif",
              "tab_height": 20}
 WARM_UP_SIZE = (64, 48)
+# One colour per tracked object (by id), all light enough for BOX_STYLE's dark label text.
+TRACK_COLOURS = ["#00e676", "#ffd600", "#40c4ff", "#ff9e80", "#ea80fc", "#b2ff59", "#ff80ab", "#64ffda"]
+
+
+def box_colour(placed: Placed) -> str:
+    return BOX_STYLE["color"] if placed.track is None else TRACK_COLOURS[(placed.track - 1) % len(TRACK_COLOURS)]
 
 
 def detector_order(models: list[dict], requested: str | None) -> list[str]:
@@ -40,12 +47,16 @@ def detector_order(models: list[dict], requested: str | None) -> list[str]:
     return sorted(names, key=rank)
 
 
+def list_item(p: Placed) -> str:
+    """A drawn box as an <li>: its data-* attributes carry what was drawn, in CSS px of the overlay."""
+    track = "" if p.track is None else f' data-track="{p.track}"'
+    return (f'<li data-label="{html.escape(p.label)}" data-score="{p.score:.4f}" data-x="{p.x:.1f}" '
+            f'data-y="{p.y:.1f}" data-w="{p.w:.1f}" data-h="{p.h:.1f}" data-colour="{box_colour(p)}"{track}>'
+            f'{html.escape(p.text)}</li>')
+
+
 def list_html(placed: list[Placed]) -> str:
-    """One <li> per drawn box; its data-* attributes carry what was drawn, in CSS px of the overlay."""
-    return "".join(
-        f'<li data-label="{html.escape(p.label)}" data-score="{p.score:.4f}" data-x="{p.x:.1f}" '
-        f'data-y="{p.y:.1f}" data-w="{p.w:.1f}" data-h="{p.h:.1f}">{html.escape(p.text)}</li>'
-        for p in placed)
+    return "".join(list_item(p) for p in placed)
 
 
 def candidates_json(detector: Detector, candidates: list) -> str:
@@ -78,6 +89,8 @@ class DetectApp:
         self._source_id = 0  # changes with every new picture source, so a late answer is not drawn
         self._camera_error_shown = False
         self._drawn = None
+        self.tracker = Tracker()  # follows the boxes of the source shown, from frame to frame
+        self._counted = None
         self._detecting = asyncio.Lock()  # one model run at a time; a switch waits for the frame
 
     # ------------------------------------------------------------ start-up
@@ -167,6 +180,7 @@ class DetectApp:
         self.source_name = name or source
         self._source_id += 1
         self.candidates = []
+        self.tracker.reset()  # counts are per source: this camera run, this picture
         self._show_camera_buttons()
         self.b.set_hidden("video", source != "camera")
         self.b.set_hidden("still", source != "still")
@@ -215,6 +229,7 @@ class DetectApp:
         if source_id != self._source_id:  # the visitor changed the picture while the model ran
             return False
         self.candidates, self.frame_size = candidates, size
+        self.tracker.update(select(candidates, self.settings))
         self.render()
         return True
 
@@ -222,7 +237,11 @@ class DetectApp:
         shown = select(self.candidates, self.settings)
         size = self.b.element_size(self.overlay)
         placed = place(shown, self.frame_size, size, self.camera_controls.mirror and self.showing == "camera")
-        self.b.draw_boxes(self.overlay, size, [(p.x, p.y, p.w, p.h, p.text) for p in placed], BOX_STYLE)
+        placed = [p if track is None else replace(p, track=track.id, name=track.label)
+                  for p, track in zip(placed, self.tracker.identify(shown))]
+        self.b.draw_boxes(self.overlay, size, [(p.x, p.y, p.w, p.h, p.text, box_colour(p)) for p in placed],
+                          BOX_STYLE)
+        self._show_counts()
         drawn = (list_html(placed), self.source_name)
         if drawn != self._drawn:  # an unchanged list costs no DOM work
             self._drawn = drawn
@@ -231,6 +250,17 @@ class DetectApp:
             self.b.set_data("detections", "source", self.source_name)
         if self.page.debug_open:
             self.b.set_text("debug-candidates", candidates_json(self.detector, self.candidates))
+
+    def _show_counts(self) -> None:
+        counts = self.tracker.counts()
+        if counts != self._counted:  # unchanged counts cost no DOM work
+            self._counted = counts
+            self.b.set_text("counts", counts_text(counts))
+            self.b.set_data("counts", "counts", json.dumps(counts, sort_keys=True, separators=(",", ":")))
+
+    def reset_counts(self) -> None:
+        self.tracker.reset()
+        self.render()
 
     def _frame_error(self, error) -> None:
         self.page.message(f"A frame failed: {error}")
@@ -254,6 +284,7 @@ class DetectApp:
         async with self._detecting:
             previous, self.detector = self.detector, detector
         previous.dispose()
+        self.tracker.reset()  # another detector: other labels, other boxes
         self._use_detector_settings()
         self._fill_class_choice()
         self._show_status()
@@ -302,6 +333,7 @@ class DetectApp:
         b.listen(b.el("image-file"), "change", lambda e: self.page.spawn(self.detect_file(e.target)))
         self.camera_controls.wire()
         b.listen(b.el("pause"), "click", lambda _e: self._toggle_pause())
+        b.listen(b.el("counts-reset"), "click", lambda _e: self.reset_counts())
         b.listen(b.el("detector"), "change", lambda e: self.page.spawn(self.switch_detector(e.target.value)))
         b.listen(b.el("threshold"), "input", lambda e: self._change("threshold", int(e.target.value)))
         b.listen(b.el("max-detections"), "input", lambda e: self._change("max-detections", int(e.target.value)))

@@ -32,17 +32,21 @@ class Settings:
 
 @dataclass(frozen=True)
 class Placed:
-    """A detection in CSS pixels of the displayed frame, ready to draw and to list."""
+    """A detection in CSS pixels of the displayed frame, ready to draw and to list; `track` and
+    `name` once the tracker knows it (its id, and the label voted over its recent frames)."""
     label: str
     score: float
     x: float
     y: float
     w: float
     h: float
+    track: int | None = None
+    name: str | None = None
 
     @property
     def text(self) -> str:
-        return label_text(self.label, self.score)
+        text = label_text(self.name or self.label, self.score)
+        return text if self.track is None else f"#{self.track} {text}"
 
 
 def label_text(label: str, score: float) -> str:

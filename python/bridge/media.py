@@ -113,8 +113,8 @@ def show_image(canvas, source) -> None:
 
 def draw_boxes(canvas, size: tuple[float, float], boxes: list, style: dict) -> None:
     """Clear `canvas`, sized to `size` CSS px at the screen's pixel density, and draw each
-    (x, y, w, h, text) box in CSS px with its text on a filled tab above it (inside it when the box
-    touches the top; moved left when it would stick out on the right)."""
+    (x, y, w, h, text, colour) box in CSS px with its text on a filled tab above it (inside it when
+    the box touches the top; moved left when it would stick out on the right)."""
     ratio = js.window.devicePixelRatio or 1
     ctx = canvas_context(canvas, round(size[0] * ratio), round(size[1] * ratio))
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
@@ -122,8 +122,8 @@ def draw_boxes(canvas, size: tuple[float, float], boxes: list, style: dict) -> N
     ctx.lineWidth = style["line_width"]
     ctx.font = style["font"]
     ctx.textBaseline = "top"
-    for x, y, w, h, text in boxes:
-        ctx.strokeStyle = ctx.fillStyle = style["color"]
+    for x, y, w, h, text, colour in boxes:
+        ctx.strokeStyle = ctx.fillStyle = colour
         ctx.strokeRect(x, y, w, h)
         tab_w, tab_h = ctx.measureText(text).width + 8, style["tab_height"]
         tab_x, tab_y = max(0, min(x, size[0] - tab_w)), (y - tab_h if y >= tab_h else y)

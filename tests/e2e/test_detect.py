@@ -13,6 +13,7 @@ test applies threshold, class filter and non-maximum suppression itself, maps th
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -25,7 +26,6 @@ from support.site_copy import flip_byte, linked_site, weight_shard, write_index
 SITE = Path(__file__).resolve().parents[2] / "site"
 DETECT = "detect.html"
 CENTERNET_IOU = 0.4  # @vladmandic/human config.object.iouThreshold: the page's CenterNet default
-BOX_RGB = (0x00, 0xE6, 0x76)  # detect_app.BOX_STYLE["color"]
 # Points on the subject, as fractions of the photo (and of the 320x240 camera frames made from it).
 ASTRONAUT_FACE = (0.45, 0.22)
 MOTORCYCLE_ENGINE = (0.48, 0.62)
@@ -44,7 +44,8 @@ SNAPSHOT_JS = """() => {
   const pixel = (x, y) => Array.from(ctx.getImageData(Math.floor(clampX(x) * ratio), Math.floor(clampY(y) * ratio), 1, 1).data);
   const items = [...document.querySelectorAll('#detections li')].map((li) => {
     const d = li.dataset;
-    const box = {label: d.label, score: +d.score, x: +d.x, y: +d.y, w: +d.w, h: +d.h, text: li.textContent};
+    const box = {label: d.label, score: +d.score, x: +d.x, y: +d.y, w: +d.w, h: +d.h, text: li.textContent,
+                 track: d.track ? +d.track : null, colour: d.colour};
     const {x, y, w, h} = box;
     // Half a pixel inside each edge: a whole pixel there lies under the 3 px stroke centred on the edge.
     const [l, r, t, b] = [x + 0.5, x + w - 0.5, y + 0.5, y + h - 0.5];
@@ -126,7 +127,11 @@ def assert_drawn_matches_detector(state: dict, iou_limit: float = CENTERNET_IOU)
     drawn = [(b["label"], b["x"], b["y"], b["w"], b["h"]) for b in state["items"]]
     assert len(drawn) == len(expected) == state["count"], (drawn, expected)
     for box, (label, percent, x, y, w, h) in zip(state["items"], expected):
-        assert box["label"] == label and box["text"] == f"{label} {percent}%"
+        assert box["label"] == label
+        if box["track"] is None:  # not in the frame the tracker last saw
+            assert box["text"] == f"{label} {percent}%"
+        else:  # the track's id and its label, voted over its recent frames
+            assert re.fullmatch(rf"#{box['track']} [a-z ]+ {percent}%", box["text"]), box["text"]
         assert (box["x"], box["y"], box["w"], box["h"]) == pytest.approx((x, y, w, h), abs=0.1)
         assert_stroke_on_edges(box, state["items"])
     ratio = state["canvas"][0] / state["rect"][0]
@@ -143,7 +148,8 @@ def assert_stroke_on_edges(box: dict, boxes: list[dict]) -> None:
     visible = [e["rgba"] for e in box["edges"] if not under_a_tab(e["at"])]
     assert visible, f"{box['label']}: its edges are all under other boxes' labels"
     for rgba in visible:
-        assert rgba[3] > 200 and all(abs(c - e) < 40 for c, e in zip(rgba, BOX_RGB)), (box["label"], box["edges"])
+        colour = bytes.fromhex(box["colour"].lstrip("#"))  # one colour per tracked object
+        assert rgba[3] > 200 and all(abs(c - e) < 40 for c, e in zip(rgba, colour)), (box["label"], box["edges"])
 
 
 def displayed_point(state: dict, point: tuple[float, float]) -> tuple[float, float]:
@@ -324,6 +330,58 @@ def test_num_tensors_flat_over_100_frames_pause_and_hidden_tab(open_page, astron
     page.evaluate(set_visibility, "visible")
     opened.wait_frames(3)
     page.wait_for_selector("body[data-wake=on]", state="attached")
+    assert opened.errors == []
+
+
+SET_THRESHOLD = """(percent) => {
+  const slider = document.getElementById('threshold');
+  slider.value = String(percent);
+  slider.dispatchEvent(new Event('input', {bubbles: true}));
+}"""
+
+
+def counts(opened) -> dict:
+    return json.loads(opened.page.get_attribute("#counts", "data-counts"))
+
+
+def test_the_person_keeps_one_track_id_through_frames_and_a_miss_and_is_counted_once(open_page, astronaut_video):
+    opened = open_detect(open_page, astronaut_video, backend="wasm")
+    page = opened.page
+    enable_webcam(opened)
+    opened.wait_frames(2)
+    page.evaluate("""() => {
+      window.personTracks = [];  // after each frame: the track ids of the boxed people
+      new MutationObserver(() => personTracks.push(
+        [...document.querySelectorAll('#detections li[data-label=person]')].map((li) => li.dataset.track || null)))
+        .observe(document.body, {attributes: true, attributeFilter: ['data-frames']});
+    }""")
+    opened.wait_frames(6)
+    per_frame = page.evaluate("personTracks")
+    assert len(per_frame) >= 6 and all(ids == ["1"] for ids in per_frame), per_frame
+    assert counts(opened)["person"] == [1, 1]
+
+    # Missed for a frame or two (the threshold above every score): the same object keeps its id.
+    page.evaluate(SET_THRESHOLD, 100)
+    opened.wait_frames(2)
+    assert page.locator("#detections li").count() == 0
+    assert counts(opened)["person"] == [0, 1]
+    page.evaluate(SET_THRESHOLD, 20)
+    opened.wait_frames(2)
+    state = snapshot(opened)
+    over = boxes_over(state, "person", ASTRONAUT_FACE)
+    assert over and over[0]["track"] == 1 and over[0]["text"].startswith("#1 person "), state["items"]
+    assert_drawn_matches_detector(state)
+    assert counts(opened)["person"] == [1, 1]
+
+    page.click("#pause")  # no frame between the reset and what the test reads
+    page.wait_for_selector("body[data-paused=true]", state="attached")
+    page.wait_for_timeout(1000)  # a frame that was already running when paused has finished
+    page.click("#counts-reset")
+    assert counts(opened) == {} and page.text_content("#counts") == "Nothing counted yet."
+    page.click("#pause")
+    opened.wait_frames(2)
+    assert counts(opened)["person"] == [1, 1]
+    assert boxes_over(snapshot(opened), "person", ASTRONAUT_FACE)[0]["track"] == 1  # ids start again
     assert opened.errors == []
 
 

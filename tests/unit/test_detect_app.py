@@ -55,7 +55,7 @@ def started(bridge: FakeBridge) -> DetectApp:
 
 
 def drawn(bridge: FakeBridge) -> list[str]:
-    return [text for *_box, text in bridge.drawn]
+    return [text for *_box, text, _colour in bridge.drawn]
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -80,7 +80,10 @@ def test_camera_messages_name_the_pages_button():
 def test_list_items_carry_what_was_drawn_and_escape_labels():
     item = list_html([Placed("a<b", 0.61234, 1.25, 2, 3, 4)])
     assert item == ('<li data-label="a&lt;b" data-score="0.6123" data-x="1.2" data-y="2.0" data-w="3.0" '
-                    'data-h="4.0">a&lt;b 61%</li>')
+                    'data-h="4.0" data-colour="#00e676">a&lt;b 61%</li>')
+    tracked = list_html([Placed("cup", 0.5, 0, 0, 1, 1, track=2, name="bowl")])
+    assert tracked == ('<li data-label="cup" data-score="0.5000" data-x="0.0" data-y="0.0" data-w="1.0" '
+                       'data-h="1.0" data-colour="#ffd600" data-track="2">#2 bowl 50%</li>')
 
 
 # ---------------------------------------------------------------- the page
@@ -106,8 +109,8 @@ def test_a_frame_draws_mirrored_boxes_and_lists_them():
     assert app.detector.name == "centernet"
     assert bridge.el("camera-start").hidden is True
     run(app.step())
-    assert drawn(bridge) == ["person 70%", "motorcycle 40%"]
-    (x, y, w, h, _), _ = bridge.drawn
+    assert drawn(bridge) == ["#1 person 70%", "#2 motorcycle 40%"]
+    (x, y, w, h, _, colour), _ = bridge.drawn
     assert (x, y, w, h) == pytest.approx((320, 0, 320, 480))  # left half of the frame, shown mirrored
     assert bridge.el("detections").dataset.count == "2"
     assert 'data-label="person"' in bridge.el("detections").innerHTML
@@ -120,12 +123,13 @@ def test_controls_redraw_the_last_answer_without_running_the_model_again():
     run(app.step())
     reads = bridge.reads
     app._change("threshold", 50)
-    assert drawn(bridge) == ["person 70%"]
+    assert drawn(bridge) == ["#1 person 70%"]
     app._change("threshold", 5)
     app._change("max-detections", 2)
-    assert drawn(bridge) == ["person 70%", "motorcycle 40%"]
+    assert drawn(bridge) == ["#1 person 70%", "#2 motorcycle 40%"]
     app._change("max-detections", 10)
-    assert drawn(bridge) == ["person 70%", "motorcycle 40%", "car 10%"]
+    # the car was below the threshold when the frame was tracked: no id until the next frame
+    assert drawn(bridge) == ["#1 person 70%", "#2 motorcycle 40%", "car 10%"]
     options = bridge.el("class-options")
     options.children = [SimpleNamespace(value=name, checked=name == "car") for name in LABELS]
     app._classes_changed()
@@ -136,6 +140,24 @@ def test_controls_redraw_the_last_answer_without_running_the_model_again():
     app.camera_controls._choose_mirror(False)
     assert bridge.drawn[0][0] == 0
     assert bridge.reads == reads
+
+
+def test_tracked_boxes_keep_their_ids_over_frames_and_the_counts_reset():
+    bridge = both_detectors()
+    app = started(bridge)
+    run(app.switch_detector("centernet"))
+    for _ in range(3):
+        run(app.step())
+    assert drawn(bridge) == ["#1 person 70%", "#2 motorcycle 40%"]
+    colours = [colour for *_box, colour in bridge.drawn]
+    assert len(set(colours)) == 2  # one colour per object
+    counts = json.loads(bridge.el("counts").dataset.counts)
+    assert counts == {"motorcycle": [1, 1], "person": [1, 1]}
+    assert bridge.el("counts").textContent == "In view: 1 motorcycle, 1 person · seen since the start: 1 motorcycle, 1 person"
+    app.reset_counts()
+    assert json.loads(bridge.el("counts").dataset.counts) == {}
+    run(app.step())
+    assert drawn(bridge) == ["#1 person 70%", "#2 motorcycle 40%"]  # ids start again
 
 
 def test_a_failed_switch_keeps_the_running_detector():
@@ -160,7 +182,7 @@ def test_camera_refused_explains_and_an_image_file_is_detected():
     run(app.detect_file(upload))
     assert upload.value == ""
     assert bridge.el("detections").dataset.source == "photo.png"
-    assert drawn(bridge) == ["person 70%", "motorcycle 40%"]
+    assert drawn(bridge) == ["#1 person 70%", "#2 motorcycle 40%"]
     assert bridge.drawn[0][0] == 0  # a still image is never mirrored
     run(app.detect_file(SimpleNamespace(files=[SimpleNamespace(name="notes.txt")], value="x")))
     assert bridge.el("message").textContent == "notes.txt is not an image this browser can read."
@@ -204,5 +226,5 @@ def test_an_answer_for_a_picture_no_longer_shown_is_not_drawn():
 
     shown_b = run(two_uploads())
     assert bridge.el("detections").dataset.source == "b.png"
-    after = [[text for *_box, text in boxes] for boxes in bridge.draw_history[shown_b:]]
-    assert after == [["motorcycle 40%"]]  # a.png's answer (with the person) never drawn over b.png
+    after = [[text for *_box, text, _colour in boxes] for boxes in bridge.draw_history[shown_b:]]
+    assert after == [["#1 motorcycle 40%"]]  # a.png's answer (with the person) never drawn over b.png

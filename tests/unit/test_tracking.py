@@ -1,0 +1,81 @@
+"""The tracker (python/tracking.py): stable ids, a missed frame, crossing objects, the label vote, counts."""
+
+from __future__ import annotations
+
+from detections import Detection
+from tracking import MEMORY, Tracker, counts_text
+
+
+def box(x: float, y: float, w: float = 0.2, h: float = 0.2, label: str = "cup", score: float = 0.8) -> Detection:
+    return Detection(label, score, (x, y, x + w, y + h))
+
+
+def ids(tracks) -> list[int]:
+    return [t.id for t in tracks]
+
+
+def test_a_moving_box_keeps_its_id_and_a_new_object_gets_the_next():
+    tracker = Tracker()
+    assert ids(tracker.update([box(0.1, 0.1)])) == [1]
+    for step in range(1, 6):
+        assert ids(tracker.update([box(0.1 + 0.03 * step, 0.1)])) == [1]
+    assert ids(tracker.update([box(0.25, 0.1), box(0.7, 0.7, label="person")])) == [1, 2]
+    assert tracker.counts() == {"cup": (1, 1), "person": (1, 1)}
+
+
+def test_a_briefly_missed_object_keeps_its_id_a_long_gone_one_does_not():
+    tracker = Tracker()
+    tracker.update([box(0.1, 0.1)])
+    tracker.update([])  # missed for one frame
+    assert tracker.counts() == {"cup": (0, 1)}
+    assert ids(tracker.update([box(0.12, 0.1)])) == [1]
+    for _ in range(MEMORY + 1):
+        tracker.update([])
+    assert ids(tracker.update([box(0.12, 0.1)])) == [2]
+    assert tracker.counts() == {"cup": (1, 2)}
+
+
+def test_two_objects_crossing_keep_their_own_ids():
+    tracker = Tracker()
+    # a and b move towards each other along a line, overlapping in the middle, and pass
+    first = tracker.update([box(0.1, 0.4, label="cup"), box(0.6, 0.4, label="bottle")])
+    assert ids(first) == [1, 2]
+    for step in range(1, 11):
+        a, b = box(0.1 + 0.05 * step, 0.4, label="cup"), box(0.6 - 0.05 * step, 0.42, label="bottle")
+        tracks = tracker.update([b, a])  # the detector lists them in any order
+        assert {t.id: t.label for t in tracks} == {1: "cup", 2: "bottle"}, step
+    assert tracker.counts() == {"bottle": (1, 1), "cup": (1, 1)}
+
+
+def test_the_label_is_a_vote_over_recent_frames():
+    tracker = Tracker()
+    for label in ["cup", "cup", "bowl", "cup", "bowl"]:
+        (track,) = tracker.update([box(0.3, 0.3, label=label)])
+    assert track.label == "cup"
+    (track,) = tracker.update([box(0.3, 0.3, label="bowl")])
+    assert track.label == "bowl"  # a tie (3:3): the label seen last
+    assert tracker.counts() == {"bowl": (1, 1)}  # one object, counted once
+
+
+def test_counts_and_reset():
+    tracker = Tracker()
+    tracker.update([box(0.1, 0.1), box(0.5, 0.5)])
+    tracker.update([box(0.1, 0.1)])
+    assert tracker.counts() == {"cup": (1, 2)}
+    tracker.reset()
+    assert tracker.counts() == {}
+    assert ids(tracker.update([box(0.1, 0.1)])) == [1]
+    assert tracker.counts() == {"cup": (1, 1)}
+
+
+def test_identify_names_the_boxes_of_the_last_frame_without_changing_anything():
+    tracker = Tracker()
+    tracker.update([box(0.1, 0.1), box(0.6, 0.6)])
+    found = tracker.identify([box(0.61, 0.6), box(0.3, 0.3, label="dog")])
+    assert [t.id if t else None for t in found] == [2, None]
+    assert tracker.counts() == {"cup": (2, 2)}
+
+
+def test_counts_text():
+    assert counts_text({}) == "Nothing counted yet."
+    assert counts_text({"cup": (0, 3), "person": (2, 2)}) == "In view: 2 person · seen since the start: 2 person, 3 cup"
