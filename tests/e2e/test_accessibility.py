@@ -144,6 +144,17 @@ def check_focus_rings(focused: list[dict], must_reach: list[str]) -> None:
         assert min(f["size"]) > 1, f"{f['what']}'s focus ring is on an invisible box: {f}"
 
 
+def check_file_picker_opens(page, input_id: str) -> None:
+    """The out-of-sight file input still opens the file chooser: clicked through its label, and
+    from the keyboard (Space on the focused input)."""
+    for open_it in (lambda: page.click(f"label.button:has(#{input_id})"),
+                    lambda: (page.focus(f"#{input_id}"), page.keyboard.press("Space"))):
+        with page.expect_file_chooser(timeout=10_000) as chooser:
+            open_it()
+        assert chooser.value.element.get_attribute("id") == input_id
+        chooser.value.set_files([])  # closes the chooser (Chromium opens one at a time); the page ignores no files
+
+
 def watch_live_regions(opened, busy: str) -> dict:
     """Over LIVE_FRAMES frames: what the live regions said, and how often `busy` changed."""
     regions = opened.page.evaluate(WATCH_LIVE, busy)
@@ -177,6 +188,7 @@ def test_teach_page_states(open_page, axe_source, steady_scene, examples, tmp_pa
     check_focus_rings(tab_through(page), ["#camera-start", "#mirror", "#classify-file", "#k", "#record-0",
                                           "input[data-action=upload]", "#class-add", "#dataset-save",
                                           "#dataset-load", "#debug-toggle"])
+    check_file_picker_opens(page, "dataset-load")
 
     load_into_teach(opened, examples, [3, 3])
     opened.wait_frames(3, timeout=60_000)
@@ -207,6 +219,7 @@ def test_detect_page_states(open_page, axe_source, steady_scene, tmp_path):
     audit.run("ready")
     check_focus_rings(tab_through(page), ["#camera-start", "#image-file", "#mirror", "#pause", "#threshold",
                                           "#max-detections", "#class-summary", "#debug-toggle"])
+    check_file_picker_opens(page, "image-file")
 
     page.click("#camera-start")
     page.wait_for_selector("#detections li[data-label=person]", state="attached", timeout=60_000)
