@@ -12,7 +12,7 @@ CARD_HTML = (
     '<header><input class="name" data-action="rename" aria-label="Class name">'
     '<span class="count"></span></header>'
     '<div class="actions"><button type="button" class="primary record" data-action="record">Add example</button>'
-    '<label class="button">Add images <input type="file" accept="image/*" multiple hidden data-action="upload"></label>'
+    '<label class="button">Add images <input type="file" accept="image/*" multiple class="visually-hidden" data-action="upload"></label>'
     '<button type="button" data-action="clear">Clear</button>'
     '<button type="button" class="danger" data-action="remove">Remove</button></div>'
     '<div class="thumbs"></div>')
@@ -55,6 +55,9 @@ class ClassCards:
         record = card.querySelector("button.record")
         record.id = f"record-{index}"
         record.textContent = f"Add example to {data.name}"
+        # Every card has these three: their names say which class, for a screen reader's list of controls.
+        for action, verb in (("upload", "Add images to"), ("clear", "Clear"), ("remove", "Remove")):
+            card.querySelector(f"[data-action={action}]").setAttribute("aria-label", f"{verb} {data.name}")
         card.querySelector(".thumbs").append(*self.thumbs.get(id(data), []))
         return card
 

@@ -20,6 +20,7 @@ from frame_loop import FrameLoop
 from model_files import ModelError, available_models
 from screen_wake import ScreenWake
 from tracking import Tracker, counts_text
+from spoken import SteadyText, detection_summary
 
 BOX_STYLE = {"color": "#00e676", "text_color": "#0b1a10", "line_width": 3, "font": "600 14px system-ui, sans-serif",
              "tab_height": 20}
@@ -91,6 +92,8 @@ class DetectApp:
         self._drawn = None
         self.tracker = Tracker()  # follows the boxes of the source shown, from frame to frame
         self._counted = None
+        self._answered = False  # the detector has seen the picture shown (else there is nothing to say)
+        self.spoken = SteadyText()  # the live region's text (#detections-spoken)
         self._detecting = asyncio.Lock()  # one model run at a time; a switch waits for the frame
 
     # ------------------------------------------------------------ start-up
@@ -181,6 +184,7 @@ class DetectApp:
         self._source_id += 1
         self.candidates = []
         self.tracker.reset()  # counts are per source: this camera run, this picture
+        self._answered = False
         self._show_camera_buttons()
         self.b.set_hidden("video", source != "camera")
         self.b.set_hidden("still", source != "still")
@@ -230,10 +234,12 @@ class DetectApp:
             return False
         self.candidates, self.frame_size = candidates, size
         self.tracker.update(select(candidates, self.settings))
-        self.render()
+        self._answered = True
+        self.render(frame=self.showing == "camera")
         return True
 
-    def render(self) -> None:
+    def render(self, frame: bool = False) -> None:
+        """Draw the last answer; `frame`: a new camera frame's (else a still, or a control changed)."""
         shown = select(self.candidates, self.settings)
         size = self.b.element_size(self.overlay)
         placed = place(shown, self.frame_size, size, self.camera_controls.mirror and self.showing == "camera")
@@ -248,6 +254,7 @@ class DetectApp:
             self.b.el("detections").innerHTML = drawn[0]
             self.b.set_data("detections", "count", str(len(placed)))
             self.b.set_data("detections", "source", self.source_name)
+        self._speak(placed, frame)
         if self.page.debug_open:
             self.b.set_text("debug-candidates", candidates_json(self.detector, self.candidates))
 
@@ -261,6 +268,16 @@ class DetectApp:
     def reset_counts(self) -> None:
         self.tracker.reset()
         self.render()
+    def _speak(self, placed: list[Placed], frame: bool) -> None:
+        """The live region says what is boxed, only when that changes (the list changes every frame)."""
+        spoken = ""
+        if self._answered:
+            spoken = detection_summary([p.name or p.label for p in placed])
+            if self.showing == "still":
+                spoken = f"{self.source_name}: {spoken}"
+        changed = self.spoken.frame(spoken) if frame else self.spoken.now(spoken)
+        if changed:
+            self.b.set_text("detections-spoken", self.spoken.text)
 
     def _frame_error(self, error) -> None:
         self.page.message(f"A frame failed: {error}")

@@ -19,6 +19,7 @@ from frame_loop import FrameLoop
 from knn_trainer import KnnTrainer
 from model_files import ModelError, ModelFiles, available_models
 from screen_wake import ScreenWake
+from spoken import SteadyText, spoken_prediction
 
 THUMB_W, THUMB_H = 64, 48
 SAVE_DELAY_S = 0.5
@@ -56,6 +57,7 @@ class TeachApp:
         self.loop = self._new_loop()
         self._save_task = None
         self._shown_prediction = None
+        self.spoken = SteadyText()  # the live region's text (#prediction-spoken)
 
     # ------------------------------------------------------------ start-up
 
@@ -194,6 +196,11 @@ class TeachApp:
             self.b.set_data("prediction", "source", source)
             self.b.set_text("predicted", headline)
             self.b.set_data("prediction", "label", label)
+        # Read aloud: the class once it holds over camera frames; an image file's at once.
+        spoken = spoken_prediction(label, source)
+        changed = self.spoken.frame(spoken) if source == "camera" else self.spoken.now(spoken)
+        if changed:
+            self.b.set_text("prediction-spoken", self.spoken.text)
         self.cards.show_confidences(rows)
 
     def _frame_error(self, error) -> None:

@@ -15,7 +15,8 @@ SITE = ROOT / "site"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 MIME = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
-        ".json": "application/json", ".toml": "text/plain", ".py": "text/plain", ".bin": "application/octet-stream"}
+        ".json": "application/json", ".toml": "text/plain", ".py": "text/plain", ".bin": "application/octet-stream",
+        ".webmanifest": "application/manifest+json", ".svg": "image/svg+xml"}
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

@@ -76,7 +76,7 @@ def test_cache_rules_match_the_built_files():
         if url in shards:
             assert "immutable" in cache and "max-age=31536000" in cache, url
         if url.endswith((".html", "/model.json", "/manifest.json", "/models/index.json", "/sw.js", "/sw-precache.js",
-                         "/vendor/boot-config.js")):
+                         "/vendor/boot-config.js", ".webmanifest")):
             assert cache == "no-cache", url
     assert netlify.headers_for("/").get("cache-control") == "no-cache"
 

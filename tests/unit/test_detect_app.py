@@ -228,3 +228,54 @@ def test_an_answer_for_a_picture_no_longer_shown_is_not_drawn():
     assert bridge.el("detections").dataset.source == "b.png"
     after = [[text for *_box, text, _colour in boxes] for boxes in bridge.draw_history[shown_b:]]
     assert after == [["#1 motorcycle 40%"]]  # a.png's answer (with the person) never drawn over b.png
+
+
+def spoken_writes(bridge: FakeBridge) -> list[str]:
+    """Every text written to the live region, in order."""
+    return [text for element_id, text in bridge.texts if element_id == "detections-spoken"]
+
+
+def recording_texts(bridge: FakeBridge) -> FakeBridge:
+    bridge.texts = []
+    set_text = bridge.set_text
+
+    def record(element_id, text):
+        bridge.texts.append((element_id, text))
+        set_text(element_id, text)
+
+    bridge.set_text = record
+    return bridge
+
+
+def test_the_live_region_says_what_is_boxed_only_when_it_changes():
+    bridge = recording_texts(both_detectors())
+    app = started(bridge)
+    run(app.switch_detector("centernet"))
+    for _frame in range(6):  # the same scene: the list is drawn every frame, the summary said once
+        run(app.step())
+    assert spoken_writes(bridge).count("1 motorcycle, 1 person") == 1
+    assert bridge.el("detections-spoken").textContent == "1 motorcycle, 1 person"
+    app._change("threshold", 50)  # the visitor's own change is said at once: the motorcycle (40%) goes
+    assert spoken_writes(bridge)[-1] == "1 person"
+    app._change("threshold", 90)
+    assert spoken_writes(bridge)[-1] == "nothing detected"
+    app._change("threshold", 50)
+    run(app.detect_file(SimpleNamespace(files=[SimpleNamespace(name="photo.png")], value="")))
+    assert spoken_writes(bridge)[-2:] == ["", "photo.png: 1 person"]  # a new picture is told anew
+    app._show("camera")
+    assert spoken_writes(bridge)[-1] == ""  # nothing to say until the detector has seen the camera
+
+
+def test_a_box_flickering_at_the_threshold_is_not_read_out():
+    bridge = recording_texts(both_detectors())
+    app = started(bridge)
+    run(app.switch_detector("centernet"))
+    app._change("threshold", 40)  # the motorcycle scores 40%: in at 0.40, out at 0.39
+    for _frame in range(3):
+        run(app.step())
+    before = list(spoken_writes(bridge))
+    for score in [0.39, 0.40] * 5:
+        bridge.outputs["det"] = ROWS[:10] + [score] + ROWS[11:]
+        run(app.step())
+    assert len(bridge.draw_history[-10:]) == 10 and {len(boxes) for boxes in bridge.draw_history[-10:]} == {1, 2}
+    assert spoken_writes(bridge) == before
