@@ -42,13 +42,19 @@ def controls(bridge: FakeBridge) -> CameraControls:
     return controls_
 
 
+async def started(cameras=UNTOLD, coarse: bool = False, device_id: str | None = None):
+    """A page's camera controls after its camera started: (bridge, controls)."""
+    bridge = FakeBridge()
+    bridge.cameras, bridge.coarse = cameras, coarse
+    c = controls(bridge)
+    await c.camera.start(device_id)
+    await c.refresh()
+    return bridge, c
+
+
 def test_the_switch_asks_for_the_other_camera_remembers_it_and_unmirrors():
     async def scenario():
-        bridge = FakeBridge()
-        bridge.cameras, bridge.coarse = UNTOLD, True
-        c = controls(bridge)
-        await c.camera.start()
-        await c.refresh()
+        bridge, c = await started(coarse=True)
         assert bridge.opened == [(None, FRONT)]
         assert not bridge.el("camera-facing").hidden and bridge.el("camera-select").hidden
         assert bridge.el("camera-facing").textContent == "Switch to the back camera"
@@ -68,11 +74,7 @@ def test_the_switch_asks_for_the_other_camera_remembers_it_and_unmirrors():
 
 def test_the_visitors_mirror_choice_wins_and_is_remembered():
     async def scenario():
-        bridge = FakeBridge()
-        bridge.cameras, bridge.coarse = UNTOLD, True
-        c = controls(bridge)
-        await c.camera.start()
-        await c.refresh()
+        bridge, c = await started(coarse=True)
         c._choose_mirror(False)
         assert bridge.stored[MIRROR_KEY] == "false" and bridge.el("video-wrap").dataset.mirror == "false"
         c._turn()
@@ -86,11 +88,7 @@ def test_the_visitors_mirror_choice_wins_and_is_remembered():
 
 def test_a_desktop_with_two_webcams_gets_the_picker_and_what_the_stream_reports_counts():
     async def scenario():
-        bridge = FakeBridge()
-        bridge.cameras = UNTOLD
-        c = controls(bridge)
-        await c.camera.start("cam-1")
-        await c.refresh()
+        bridge, c = await started(device_id="cam-1")
         assert bridge.opened == [("cam-1", FRONT)]
         assert not bridge.el("camera-select").hidden and bridge.el("camera-facing").hidden
         assert bridge.el("camera-select").value == "cam-1"
@@ -104,10 +102,6 @@ def test_a_desktop_with_two_webcams_gets_the_picker_and_what_the_stream_reports_
 
 def test_one_camera_shows_neither_control():
     async def scenario():
-        bridge = FakeBridge()
-        bridge.coarse = True
-        c = controls(bridge)
-        await c.camera.start()
-        await c.refresh()
+        bridge, _c = await started(cameras=FakeBridge.cameras, coarse=True)
         assert bridge.el("camera-select").hidden and bridge.el("camera-facing").hidden
     run(scenario())
