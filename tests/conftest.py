@@ -75,7 +75,9 @@ def chromium(playwright):
         key = f"{video}:{cameras}"
         if key not in browsers:
             fake = "--use-fake-device-for-media-stream" + (f"=device-count={cameras}" if cameras > 1 else "")
-            args = [fake, "--autoplay-policy=no-user-gesture-required"]
+            # CHROMIUM_ARGS: more switches for a diagnosis, e.g. "--enable-logging=stderr --v=1" (with
+            # DEBUG=pw:browser, Playwright prints the browser's output)
+            args = [fake, "--autoplay-policy=no-user-gesture-required", *os.environ.get("CHROMIUM_ARGS", "").split()]
             if video is not None:
                 args.append(f"--use-file-for-fake-video-capture={video}")
             browsers[key] = playwright.chromium.launch(executable_path=CHROMIUM, args=args)

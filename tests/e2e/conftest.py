@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -94,6 +95,7 @@ def open_page(chromium, site_url):
         opened = OpenedPage(page, base)
         context.on("request", lambda request: opened.requests.append(request.url))
         page.on("pageerror", lambda error: opened.errors.append(str(error)))
+        page.on("crash", lambda _page: opened.errors.append(f"renderer crashed at {time.strftime('%H:%M:%S')}"))
         page.goto(base + path)
         return opened
 

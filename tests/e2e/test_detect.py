@@ -126,6 +126,7 @@ def assert_drawn_matches_detector(state: dict, iou_limit: float = CENTERNET_IOU)
     expected = expected_boxes(state, iou_limit)
     drawn = [(b["label"], b["x"], b["y"], b["w"], b["h"]) for b in state["items"]]
     assert len(drawn) == len(expected) == state["count"], (drawn, expected)
+    checked = 0  # edge points whose colour was checked, over all boxes
     for box, (label, percent, x, y, w, h) in zip(state["items"], expected):
         assert box["label"] == label
         if box["track"] is None:  # not in the frame the tracker last saw
@@ -133,23 +134,41 @@ def assert_drawn_matches_detector(state: dict, iou_limit: float = CENTERNET_IOU)
         else:  # the track's id and its label, voted over its recent frames
             assert re.fullmatch(rf"#{box['track']} [a-z ]+ {percent}%", box["text"]), box["text"]
         assert (box["x"], box["y"], box["w"], box["h"]) == pytest.approx((x, y, w, h), abs=0.1)
-        assert_stroke_on_edges(box, state["items"])
+        checked += assert_stroke_on_edges(box, state["items"])
+    assert checked or not drawn, "no edge of any box could be checked"
     ratio = state["canvas"][0] / state["rect"][0]
     assert state["canvas"][1] == pytest.approx(state["rect"][1] * ratio, abs=1)  # overlay covers the frame
 
 
-def assert_stroke_on_edges(box: dict, boxes: list[dict]) -> None:
-    """The overlay canvas has the box colour on the box's edges, except where another box's label tab
-    (text on a filled background) is drawn over them."""
-    def under_a_tab(point) -> bool:
-        return any(tx - 2 <= point[0] <= tx + tw + 2 and ty - 2 <= point[1] <= ty + th + 2
-                   for other in boxes if other is not box for tx, ty, tw, th in [other["tab"]])
+def assert_stroke_on_edges(box: dict, boxes: list[dict]) -> int:
+    """The overlay canvas has the box's colour (one per tracked object) on the box's edges. Points
+    under a label tab (text on a filled background; a box at the top has its own inside it) or near
+    another box's stroke (another colour, and blends of it on anti-aliased edges) are not checked.
+    Returns how many points were checked."""
+    def covered(x, y) -> bool:
+        for other in boxes:
+            if other is box:
+                continue
+            tx, ty, tw, th = other["tab"]
+            ox, oy, ow, oh = other["x"], other["y"], other["w"], other["h"]
+            on_vertical = min(abs(x - ox), abs(x - ox - ow)) <= 3 and oy - 3 <= y <= oy + oh + 3
+            on_horizontal = min(abs(y - oy), abs(y - oy - oh)) <= 3 and ox - 3 <= x <= ox + ow + 3
+            if (tx - 2 <= x <= tx + tw + 2 and ty - 2 <= y <= ty + th + 2) or on_vertical or on_horizontal:
+                return True
+        return False
 
-    visible = [e["rgba"] for e in box["edges"] if not under_a_tab(e["at"])]
-    assert visible, f"{box['label']}: its edges are all under other boxes' labels"
-    for rgba in visible:
-        colour = bytes.fromhex(box["colour"].lstrip("#"))  # one colour per tracked object
-        assert rgba[3] > 200 and all(abs(c - e) < 40 for c, e in zip(rgba, colour)), (box["label"], box["edges"])
+    def near(rgba, colour: str) -> bool:
+        return all(abs(c - e) < 40 for c, e in zip(rgba, bytes.fromhex(colour.lstrip("#"))))
+
+    tx, ty, tw, th = box["tab"]
+
+    def in_own_tab(x, y) -> bool:
+        return ty == box["y"] and tx - 2 <= x <= tx + tw + 2 and ty - 2 <= y <= ty + th + 2
+
+    checked = [e for e in box["edges"] if not covered(*e["at"]) and not in_own_tab(*e["at"])]
+    for edge in checked:
+        assert edge["rgba"][3] > 200 and near(edge["rgba"], box["colour"]), (box["label"], box["edges"])
+    return len(checked)
 
 
 def displayed_point(state: dict, point: tuple[float, float]) -> tuple[float, float]:
