@@ -185,7 +185,8 @@ def test_teach_page_states(open_page, axe_source, steady_scene, examples, tmp_pa
     opened.wait_ready()
     assert opened.backend() == "wasm", "expected the wasm backend (?backend=wasm); another one ran"
     audit.run("ready")
-    check_focus_rings(tab_through(page), ["#camera-start", "#mirror", "#classify-file", "#k", "#record-0",
+    page.wait_for_selector("#camera-start", state="hidden")  # the camera runs: nothing to enable
+    check_focus_rings(tab_through(page), ["#mirror", "#classify-file", "#k", "#record-0",
                                           "input[data-action=upload]", "#class-add", "#dataset-save",
                                           "#dataset-load", "#debug-toggle"])
     check_file_picker_opens(page, "dataset-load")
