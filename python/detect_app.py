@@ -233,18 +233,23 @@ class DetectApp:
         if source_id != self._source_id:  # the visitor changed the picture while the model ran
             return False
         self.candidates, self.frame_size = candidates, size
-        self.tracker.update(select(candidates, self.settings))
+        shown = select(candidates, self.settings)
         self._answered = True
-        self.render(frame=self.showing == "camera")
+        self.render(frame=self.showing == "camera", tracked=(shown, self.tracker.update(shown)))
         return True
 
-    def render(self, frame: bool = False) -> None:
-        """Draw the last answer; `frame`: a new camera frame's (else a still, or a control changed)."""
-        shown = select(self.candidates, self.settings)
+    def render(self, frame: bool = False, tracked: tuple | None = None) -> None:
+        """Draw the last answer; `frame`: a new camera frame's (else a still, or a control changed).
+        `tracked`: the boxes just selected and their tracks, so a frame selects and matches them once."""
+        if tracked is None:  # a control changed: the boxes shown now, named by the last frame's tracks
+            shown = select(self.candidates, self.settings)
+            tracks = self.tracker.identify(shown)
+        else:
+            shown, tracks = tracked
         size = self.b.element_size(self.overlay)
         placed = place(shown, self.frame_size, size, self.camera_controls.mirror and self.showing == "camera")
         placed = [p if track is None else replace(p, track=track.id, name=track.label)
-                  for p, track in zip(placed, self.tracker.identify(shown))]
+                  for p, track in zip(placed, tracks)]
         self.b.draw_boxes(self.overlay, size, [(p.x, p.y, p.w, p.h, p.text, box_colour(p)) for p in placed],
                           BOX_STYLE)
         self._show_counts()
