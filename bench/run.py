@@ -13,7 +13,7 @@ Parts:
          heap was laid out the same way in both pages of every pair.
   cold   navigation -> ready and -> first frame, empty cache and warm cache, Python vs plain JS.
   bytes  bytes of the first visit by kind (runtime, libraries, models, app), raw, gzip, brotli.
-  knn    knn-classifier predict time with 10..10,000 stored examples vs one embedding inference.
+  knn    nearest-examples predict time with 10..10,000 stored examples vs one embedding inference.
   soak   numTensors and JS heap over 10,000 frames of the Python Teach page on the fastest backend.
 """
 

@@ -1,21 +1,26 @@
-"""KNN over embeddings: the examples live in ClassList (Python, bytes), the KNN tensors mirror them.
+"""KNN over embeddings: the examples live in ClassList (Python, bytes), a TF.js matrix mirrors them.
 
 Each example is read back once when added (a few KB), so the Python copy can be saved, restored and
-used to rebuild the classifier with dense class ids after a class is removed or cleared.
+used to rebuild the matrix with dense class ids after a class is removed or cleared. A prediction is
+one tidy (cosine similarity to every example, top k) and one read; `neighbours` votes in Python and
+says "not sure" when the nearest example is farther than the threshold `calibrate` measured on the
+examples themselves. Any number of queries go in one call (Detect names all its boxes at once).
+
+Example:
+    trainer = KnnTrainer(bridge, ClassList(), "centernet", 720)
+    await trainer.add_example(0, embedding)
+    await trainer.calibrate()
+    answer = await trainer.predict(embedding)   # neighbours.Answer: index, confidences, sure
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from class_list import ClassList
 from dataset import ClassData, Dataset
+from neighbours import DEFAULT_STRICTNESS, Answer, calibrate, nearest_same_class, parse_rows, sensible_k, vote
 
-
-@dataclass
-class Prediction:
-    index: int | None            # predicted class, None before any example
-    confidences: list[float]     # one per class, in class order
+CALIBRATION_CHUNK = 256   # examples per leave-one-out query: a [256, N] similarity matrix at a time
+CALIBRATION_K = 8         # neighbours looked at for an example's nearest one of its own class
 
 
 class KnnTrainer:
@@ -24,32 +29,87 @@ class KnnTrainer:
         self.classes = classes
         self.model_name = model_name
         self.size = size
-        self.knn = bridge.new_knn()
-        self.k = 3
+        self.k = 3                    # as asked for; `k_used` is what a prediction uses
+        self.strictness = DEFAULT_STRICTNESS
+        self.threshold = float("inf")  # distance still called sure; `calibrate` sets it
+        self.examples = None          # [N, size] unit rows, None before the first example
+        self.labels: list[int] = []   # the class of each row
+        self._args: tuple = ()
+        # Proxies made once for the page's lifetime, not one per frame.
+        self._append = bridge.keep(lambda: bridge.append_rows(self.examples, self._args[0], self.size))
+        self._nearest = bridge.keep(lambda: bridge.nearest(self.examples, *self._args))
+        self._leave_one_out = bridge.keep(lambda: bridge.nearest(
+            self.examples, bridge.slice_rows(self.examples, *self._args[:2]), self._args[2]))
+        self._matrix = bridge.keep(lambda: bridge.unit_rows(*self._args))
+
+    def _tidy(self, proxy, *args):
+        self._args = args
+        try:
+            return self.bridge.tidy(proxy)
+        finally:
+            self._args = ()
+
+    def _use(self, matrix, labels: list[int]) -> None:
+        old, self.examples, self.labels = self.examples, matrix, labels
+        self.bridge.dispose(old)
+
+    # ------------------------------------------------------------ examples
 
     async def add_example(self, index: int, embedding) -> None:
         """Adds `embedding` (a [size] tensor the caller still owns) to class `index`."""
         data = await self.bridge.tensor_bytes(embedding)
-        self.knn.addExample(embedding, index)
+        self._use(self._tidy(self._append, embedding), self.labels + [index])
         self.classes.add_example(index, data)
 
-    async def predict(self, embedding) -> Prediction:
-        if not self.classes.has_examples():
-            return Prediction(None, [0.0] * len(self.classes))
-        k = max(1, min(self.k, sum(self.classes.counts())))
-        label, confidences = await self.bridge.knn_predict(self.knn, embedding, k)
-        return Prediction(label, [confidences.get(i, 0.0) for i in range(len(self.classes))])
-
     def rebuild(self) -> None:
-        """A fresh KNN from the Python examples: class ids are the (dense) class positions."""
-        matrices = {}
-        for index, data in enumerate(self.classes.classes):
-            if data.embeddings:
-                matrices[index] = self.bridge.unit_rows(b"".join(data.embeddings), [len(data.embeddings), self.size])
-        old, self.knn = self.knn, self.bridge.new_knn()
-        if matrices:
-            self.bridge.knn_set_dataset(self.knn, matrices)
-        old.dispose()
+        """The matrix anew from the Python examples: class ids are the (dense) class positions."""
+        labels = [index for index, data in enumerate(self.classes.classes) for _ in data.embeddings]
+        if not labels:
+            self._use(None, [])
+            return
+        values = b"".join(e for data in self.classes.classes for e in data.embeddings)
+        self._use(self._tidy(self._matrix, values, [len(labels), self.size]), labels)
+
+    def k_used(self) -> int:
+        return sensible_k(self.k, self.classes.counts())
+
+    # ------------------------------------------------------------ answers
+
+    async def predict(self, embedding) -> Answer:
+        if self.examples is None:
+            return Answer(None, [0.0] * len(self.classes), float("inf"), False)
+        return (await self.predict_many(embedding))[0]
+
+    async def predict_many(self, embeddings) -> list[Answer]:
+        """One Answer per row of `embeddings` ([D] or [B, D]); [] before the first example."""
+        if self.examples is None:
+            return []
+        k = min(self.k_used(), len(self.labels))
+        found = self._tidy(self._nearest, embeddings, k)
+        try:
+            values = await self.bridge.read_floats(found)
+        finally:
+            self.bridge.dispose(found)
+        return [vote(n, self.labels, len(self.classes), self.threshold) for n in parse_rows(values, k)]
+
+    async def calibrate(self) -> float:
+        """The "sure" threshold from the examples: leave-one-out distances within each class."""
+        total = len(self.labels)
+        if total < 2:
+            self.threshold = float("inf")
+            return self.threshold
+        k = min(CALIBRATION_K, total)
+        neighbours = []
+        for start in range(0, total, CALIBRATION_CHUNK):
+            found = self._tidy(self._leave_one_out, start, min(CALIBRATION_CHUNK, total - start), k)
+            try:
+                neighbours += parse_rows(await self.bridge.read_floats(found), k)
+            finally:
+                self.bridge.dispose(found)
+        self.threshold = calibrate(nearest_same_class(neighbours, self.labels), self.strictness)
+        return self.threshold
+
+    # ------------------------------------------------------------ datasets
 
     def dataset(self) -> Dataset:
         return Dataset(self.model_name, self.size, [ClassData(c.name, list(c.embeddings)) for c in self.classes.classes])
@@ -59,4 +119,4 @@ class KnnTrainer:
         self.rebuild()
 
     def dispose(self) -> None:
-        self.knn.dispose()
+        self._use(None, [])

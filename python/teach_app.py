@@ -14,7 +14,7 @@ from camera import Camera, CameraControls, message_for
 from class_cards import ClassCards
 from class_list import ClassList, ClassListError
 from embedder import Embedder
-from formatting import prediction_rows
+from formatting import NOT_SURE, distance_text, k_text, prediction_rows
 from frame_loop import FrameLoop
 from knn_trainer import KnnTrainer
 from model_files import ModelError, ModelFiles, available_models
@@ -73,6 +73,7 @@ class TeachApp:
         manifest = await self._start_engine(self.b.query_param("backend"))
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
         await self._restore()
+        await self._calibrate()
         self._wire()
         self.render_classes()
         self.b.set_text("embedding-name", f"embeddings: {manifest.title}")
@@ -135,6 +136,12 @@ class TeachApp:
         except dataset_format.DatasetError as error:
             self.page.message(f"The dataset saved in this browser could not be restored: {error}")
 
+    async def _calibrate(self) -> None:
+        """The "sure" distance measured on the examples as they are now (and the k they allow)."""
+        await self.trainer.calibrate()
+        self._show_k()
+        self.b.set_data("prediction", "threshold", f"{self.trainer.threshold:.4f}")
+
     def _store_key(self) -> str:
         return f"dataset:{self.trainer.model_name}"
 
@@ -187,17 +194,21 @@ class TeachApp:
         self._schedule_save()
 
     async def _predict(self, embedding, source: str) -> None:
-        prediction = await self.trainer.predict(embedding)
+        answer = await self.trainer.predict(embedding)
         names = self.classes.names()
-        headline, rows = prediction_rows(names, prediction.index, prediction.confidences)
-        label = "" if prediction.index is None else names[prediction.index]
-        if (source, headline, label) != self._shown_prediction:  # unchanged text costs no DOM work
-            self._shown_prediction = (source, headline, label)
+        headline, rows = prediction_rows(names, answer.index, answer.confidences, answer.sure)
+        label = "" if answer.index is None else names[answer.index]  # where the votes went, sure or not
+        sure = "true" if answer.sure else "false"
+        distance = distance_text(answer.distance, self.trainer.threshold)
+        if (source, headline, label, distance) != self._shown_prediction:  # unchanged text costs no DOM work
+            self._shown_prediction = (source, headline, label, distance)
             self.b.set_data("prediction", "source", source)
             self.b.set_text("predicted", headline)
             self.b.set_data("prediction", "label", label)
+            self.b.set_data("prediction", "sure", sure)
+            self.b.set_text("nearest", distance)
         # Read aloud: the class once it holds over camera frames; an image file's at once.
-        spoken = spoken_prediction(label, source)
+        spoken = spoken_prediction(label if answer.sure or not label else NOT_SURE, source)
         changed = self.spoken.frame(spoken) if source == "camera" else self.spoken.now(spoken)
         if changed:
             self.b.set_text("prediction-spoken", self.spoken.text)
@@ -213,6 +224,7 @@ class TeachApp:
         b.listen(b.el("camera-start"), "click", lambda _e: self.page.spawn(self.start_camera()))
         self.camera_controls.wire()
         b.listen(b.el("k"), "input", lambda e: self._set_k(int(e.target.value)))
+        b.listen(b.el("strictness"), "input", lambda e: self._set_strictness(float(e.target.value)))
         b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
         b.listen(b.el("dataset-save"), "click", lambda _e: self.save_file())
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
@@ -232,7 +244,16 @@ class TeachApp:
 
     def _set_k(self, k: int) -> None:
         self.trainer.k = k
-        self.b.set_text("k-value", str(k))
+        self._show_k()
+
+    def _show_k(self) -> None:
+        taught = [n for n in self.classes.counts() if n]
+        self.b.set_text("k-value", k_text(self.trainer.k, self.trainer.k_used(), min(taught, default=0)))
+
+    def _set_strictness(self, strictness: float) -> None:
+        self.trainer.strictness = strictness
+        self.b.set_text("strictness-value", f"×{strictness:.1f}")
+        self._schedule_save()  # which recalibrates
 
     @staticmethod
     def _target(event) -> tuple[str | None, int | None]:
@@ -380,5 +401,6 @@ class TeachApp:
 
     async def _save_later(self) -> None:
         await asyncio.sleep(SAVE_DELAY_S)
+        await self._calibrate()
         await self.b.idb_put(self._store_key(), dataset_format.dumps(self.trainer.dataset()))
         self.b.set_data("page", "saved", str(self.trainer.dataset().total_examples()))

@@ -42,7 +42,6 @@ VENDOR_FILES = [
         "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm",
         "tfjs/tfjs-backend-wasm-threaded-simd.wasm",
     ),
-    ("@tensorflow-models/knn-classifier/dist/knn-classifier.min.js", "models/knn-classifier.min.js"),
 ]
 # PyScript lazily imports its chunks by relative path, so the whole dist (minus source maps) ships.
 PYSCRIPT_DIST = "@pyscript/core/dist"
@@ -121,12 +120,12 @@ def build_runtime(site: Path = SITE, snapshot: bool = True) -> dict:
 
 # ---------------------------------------------------------------- the pages
 
-# Each page: its title, its own scripts, and the model choice (query parameter, and the function
+# Each page: its title and the model choice (query parameter, and the function
 # the page itself uses) that says which model files it can fetch before Python runs.
 PAGE_SPECS = {
-    "index.html": {"page": "teach", "title": "Teach", "scripts": ["vendor/models/knn-classifier.min.js"],
+    "index.html": {"page": "teach", "title": "Teach",
                    "model_param": "model", "choose": lambda models: choose_embedding_model(models, None)},
-    "detect.html": {"page": "detect", "title": "Detect", "scripts": [], "model_param": "detector",
+    "detect.html": {"page": "detect", "title": "Detect", "model_param": "detector",
                     "choose": lambda models: (detector_order(models, None) or [None])[0]},
 }
 NAV = {"index.html": ("./", "Teach"), "detect.html": ("./detect.html", "Detect")}
@@ -169,7 +168,6 @@ def write_pages(runtime: dict) -> None:
         nav = " ".join(f'<a href="{href}"{current if f == filename else ""}>{text}</a>' for f, (href, text) in NAV.items())
         html = shell.substitute(
             title=spec["title"], page=spec["page"], nav=nav, config=config,
-            scripts="".join(f'  <script src="./{script}"></script>\n' for script in spec["scripts"]),
             debug=sections.get("debug", "").rstrip("\n"), main=sections["main"].rstrip("\n"),
             entry=runtime["entry"][filename].rstrip("\n"))
         (SITE / filename).write_text(html, encoding="utf-8")

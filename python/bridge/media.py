@@ -81,15 +81,23 @@ async def image_from_file(file):
     return await js.createImageBitmap(file)
 
 
-def snapshot(source, width: int, height: int, mirror: bool = False):
-    """A canvas with `source` drawn (stretched) at width x height: thumbnails, fixed-size model inputs."""
+def snapshot(source, width: int, height: int, mirror: bool = False, region: tuple | None = None):
+    """A canvas with `source` drawn (stretched) at width x height: thumbnails, fixed-size model inputs.
+
+    `region`: only that part of the source, (x1, y1, x2, y2) as fractions of it (an object's box)."""
     canvas = make("canvas")
     canvas.width, canvas.height = width, height
     ctx = canvas.getContext("2d")
     if mirror:
         ctx.translate(width, 0)
         ctx.scale(-1, 1)
-    ctx.drawImage(source, 0, 0, width, height)
+    if region is None:
+        ctx.drawImage(source, 0, 0, width, height)
+    else:
+        source_width, source_height = source_size(source)
+        x1, y1, x2, y2 = region
+        ctx.drawImage(source, x1 * source_width, y1 * source_height, (x2 - x1) * source_width,
+                      (y2 - y1) * source_height, 0, 0, width, height)
     return canvas
 
 

@@ -1,4 +1,4 @@
-"""TF.js: backends, graph models, the tensor operations the pages use, and the KNN classifier.
+"""TF.js: backends, graph models, and the tensor operations the pages use (nearest examples too).
 
 Every function that makes intermediate tensors is meant to run inside `tidy`; pixels never leave
 TF.js, and only small results come back (`read_floats`, `tensor_bytes`).
@@ -13,13 +13,13 @@ from __future__ import annotations
 import js
 from pyodide.ffi import create_once_callable, to_js
 
-from .core import Members, js_array, js_value, py_value
+from .core import Members, js_array, js_value
 from .dom import document
 
 __all__ = ["tf", "set_backend", "backend_name", "num_tensors", "webgl_canvas", "on_webgl_lost", "webgl_renderer",
            "load_graph_model", "tidy", "dispose", "read_floats", "pixels", "prepare_input", "execute",
            "execute_async", "dispose_all", "best_class_per_box", "flatten", "tensor_from_floats", "unit_rows",
-           "tensor_bytes", "new_knn", "knn_set_dataset", "knn_predict"]
+           "tensor_bytes", "unit", "append_rows", "slice_rows", "nearest", "crop_boxes"]
 
 tf = Members(js.tf)  # only functions and namespaces are read from it: nothing that changes
 
@@ -150,13 +150,8 @@ def tensor_from_floats(values: bytes, shape: list[int]):
 
 
 def unit_rows(values: bytes, shape: list[int]):
-    """float32 matrix with unit-length rows, as knn-classifier stores its examples."""
-    matrix = tensor_from_floats(values, shape)
-    norms = tf.norm(matrix, "euclidean", 1, True)
-    unit = tf.div(matrix, norms)
-    matrix.dispose()
-    norms.dispose()
-    return unit
+    """float32 matrix of `values` with its rows scaled to unit length; inside tidy()."""
+    return unit(tensor_from_floats(values, shape))
 
 
 async def tensor_bytes(tensor) -> bytes:
@@ -164,21 +159,36 @@ async def tensor_bytes(tensor) -> bytes:
     return bytes(js.Uint8Array.new(data.buffer, data.byteOffset, data.byteLength).to_py())
 
 
-# ---------------------------------------------------------------- KNN classifier
+# ---------------------------------------------------------------- nearest examples (inside tidy)
 
-def new_knn():
-    return js.knnClassifier.create()
-
-
-def knn_set_dataset(knn, matrices: dict) -> None:
-    dataset = js.Object.new()
-    for label, matrix in matrices.items():
-        setattr(dataset, str(label), matrix)
-    knn.setClassifierDataset(dataset)
+def unit(rows):
+    """Rows scaled to unit length (an all-zero row stays zero)."""
+    return tf.div(rows, tf.maximum(tf.norm(rows, "euclidean", 1, True), 1e-12))
 
 
-async def knn_predict(knn, embedding, k: int) -> tuple[int | None, dict[int, float]]:
-    result = await knn.predictClass(embedding, k)
-    confidences = {int(label): float(value) for label, value in py_value(result.confidences).items()}
-    label = result.label
-    return (int(label) if label is not None else None), confidences
+def append_rows(matrix, rows, size: int):
+    """`matrix` [N, size] of unit rows (None: empty) and the unit-length `rows` ([size] or [n, size])."""
+    added = unit(tf.reshape(rows, js_array((-1, size))))
+    return added if matrix is None else tf.concat(js_value([matrix, added]), 0)
+
+
+def slice_rows(matrix, start: int, count: int):
+    return tf.slice(matrix, js_array((start, 0)), js_array((count, -1)))
+
+
+def nearest(examples, queries, k: int):
+    """The k examples most like each query, for one read: `examples` [N, D] unit rows, `queries`
+    [D] or [B, D] -> [B, 2k] float32 rows of k cosine similarities (best first), then those examples'
+    row indices (exact as float32 below 2**24 rows)."""
+    rows = unit(tf.reshape(queries, js_array((-1, examples.shape[1]))))
+    top = tf.topk(tf.matMul(rows, examples, False, True), k)
+    return tf.concat(js_value([top.values, tf.cast(top.indices, "float32")]), 1)
+
+
+def crop_boxes(frame, boxes: list[tuple], size: int, low: float, high: float):
+    """Pixels [H, W, 3] -> float32 [n, size, size, 3] in [low, high]: each box (x1, y1, x2, y2 as
+    fractions of the frame) cropped and resized bilinearly, all in one op; inside tidy()."""
+    image = tf.expandDims(tf.cast(frame, "float32"), 0)
+    corners = js_value([[y1, x1, y2, x2] for x1, y1, x2, y2 in boxes])
+    crops = tf.image.cropAndResize(image, corners, js_value([0] * len(boxes)), js_array((size, size)))
+    return tf.add(tf.mul(crops, (high - low) / 255.0), low)

@@ -7,20 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import struct
-
-
-class FakeKnn:
-    def __init__(self, log):
-        self.log = log
-        self.examples: dict[int, list] = {}
-        self.disposed = False
-
-    def addExample(self, tensor, label):  # noqa: N802 - the JS method name
-        self.examples.setdefault(label, []).append(tensor)
-
-    def dispose(self):
-        self.disposed = True
 
 
 class FakeModelFiles:
@@ -114,7 +102,6 @@ class FakeBridge(FakeModelFiles, FakeDevice):
         self.working_backends = set(backends)
         self.backend = None
         self.log: list = []
-        self.knns: list[FakeKnn] = []
         self.tensors = 0
         self.time = 0.0
         self.visibility_handler = None
@@ -158,24 +145,46 @@ class FakeBridge(FakeModelFiles, FakeDevice):
         self.log.append(("load_graph_model", [s["name"] for s in specs], weight_data))
         return "model"
 
-    # tensors and KNN
+    # tensors: a matrix is a list of rows, a vector a list; tidy runs the function as it is
+    def tidy(self, fn):
+        return fn()
+
+    def dispose(self, tensor):
+        if tensor is not None:
+            self.log.append(("dispose", len(tensor)))
+
+    async def read_floats(self, tensor):
+        self.log.append(("read", len(tensor)))
+        return list(tensor)
+
     async def tensor_bytes(self, tensor):
         return struct.pack(f"<{len(tensor)}f", *tensor)
 
-    def new_knn(self):
-        knn = FakeKnn(self.log)
-        self.knns.append(knn)
-        return knn
-
     def unit_rows(self, values, shape):
-        return ("matrix", shape, values)
+        flat = struct.unpack(f"<{shape[0] * shape[1]}f", values)
+        return [_unit(flat[i:i + shape[1]]) for i in range(0, len(flat), shape[1])]
 
-    def knn_set_dataset(self, knn, matrices):
-        knn.examples = {label: [m] for label, m in matrices.items()}
+    def append_rows(self, matrix, rows, size):
+        added = [_unit(row) for row in (rows if isinstance(rows[0], list) else [rows])]
+        return added if matrix is None else matrix + added
 
-    async def knn_predict(self, knn, embedding, k):
-        self.log.append(("predict", k))
-        return self.prediction
+    def slice_rows(self, matrix, start, count):
+        return matrix[start:start + count]
+
+    def nearest(self, examples, queries, k):
+        self.log.append(("nearest", k))
+        out = []
+        for query in (queries if isinstance(queries[0], list) else [queries]):
+            q = _unit(query)
+            ranked = sorted(((sum(a * b for a, b in zip(q, row)), i) for i, row in enumerate(examples)),
+                            key=lambda pair: (-pair[0], pair[1]))[:k]
+            out += [s for s, _ in ranked] + [float(i) for _, i in ranked]
+        return out
+
+
+def _unit(row) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in row))
+    return [x / norm if norm else 0.0 for x in row]
 
 
 def floats(*values: float) -> bytes:

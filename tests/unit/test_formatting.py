@@ -1,4 +1,4 @@
-from formatting import format_bytes, percent, prediction_rows
+from formatting import distance_text, format_bytes, k_text, percent, prediction_rows
 
 
 def test_prediction_rows_mark_the_top_class():
@@ -17,3 +17,17 @@ def test_units():
     assert format_bytes(999) == "999 B"
     assert format_bytes(4_030_290) == "4.0 MB"
     assert percent(0.666) == "67%"
+
+
+def test_not_sure_names_where_the_votes_went():
+    headline, rows = prediction_rows(["A", "B"], 0, [1.0, 0.0], sure=False)
+    assert headline == "not sure (nearest: A)"
+    assert rows[0] == ("A", 1.0, "100%", True)
+
+
+def test_distance_and_k_texts():
+    assert distance_text(0.123, 0.3) == "Nearest example 0.12 away; sure within 0.30."
+    assert "any distance" in distance_text(0.1, float("inf"))
+    assert distance_text(float("inf"), 0.3) == ""
+    assert k_text(3, 3, 10) == "3"
+    assert k_text(3, 1, 1) == "3 (using 1: the smallest class has 1 example)"

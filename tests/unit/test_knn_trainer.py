@@ -1,3 +1,4 @@
+import math
 
 from class_list import ClassList
 from fake_bridge import FakeBridge, floats
@@ -6,43 +7,74 @@ from teach_app import choose_embedding_model
 from aio import run
 
 
-def trainer(bridge):
-    return KnnTrainer(bridge, ClassList(["A", "B", "C"]), "centernet", 2)
+def trainer(bridge, names=("A", "B", "C")):
+    return KnnTrainer(bridge, ClassList(list(names)), "centernet", 2)
 
 
-def test_examples_are_kept_in_python_and_in_the_knn():
+def test_examples_are_kept_in_python_and_as_unit_rows():
     bridge = FakeBridge()
     knn_trainer = trainer(bridge)
-    run(knn_trainer.add_example(1, [0.5, 1.0]))
+    run(knn_trainer.add_example(1, [3.0, 4.0]))
     assert knn_trainer.classes.counts() == [0, 1, 0]
-    assert knn_trainer.classes.classes[1].embeddings == [floats(0.5, 1.0)]
-    assert bridge.knns[0].examples == {1: [[0.5, 1.0]]}
+    assert knn_trainer.classes.classes[1].embeddings == [floats(3.0, 4.0)]
+    assert knn_trainer.examples == [[0.6, 0.8]] and knn_trainer.labels == [1]
 
 
-def test_rebuild_after_removing_a_class_uses_dense_ids():
+def test_rebuild_after_removing_a_class_uses_dense_ids_in_class_order():
     bridge = FakeBridge()
     knn_trainer = trainer(bridge)
-    run(knn_trainer.add_example(0, [1.0, 0.0]))
     run(knn_trainer.add_example(2, [0.0, 1.0]))
+    run(knn_trainer.add_example(0, [1.0, 0.0]))
     knn_trainer.classes.remove(1)
     knn_trainer.rebuild()
-    old, new = bridge.knns
-    assert old.disposed
-    assert sorted(new.examples) == [0, 1]
-    assert new.examples[1] == [("matrix", [1, 2], floats(0.0, 1.0))]
+    assert knn_trainer.labels == [0, 1]
+    assert knn_trainer.examples == [[1.0, 0.0], [0.0, 1.0]]
+    knn_trainer.classes.clear(0)
+    knn_trainer.classes.clear(1)
+    knn_trainer.rebuild()
+    assert knn_trainer.examples is None and run(knn_trainer.predict([1.0, 0.0])).index is None
 
 
-def test_prediction_maps_confidences_to_class_order_and_caps_k():
+def test_prediction_votes_in_class_order_with_one_read_and_caps_k():
     bridge = FakeBridge()
     knn_trainer = trainer(bridge)
-    prediction = run(knn_trainer.predict([1.0, 0.0]))
-    assert prediction.index is None and prediction.confidences == [0.0, 0.0, 0.0]
-    run(knn_trainer.add_example(2, [0.0, 1.0]))
-    bridge.prediction = (2, {2: 1.0})
+    answer = run(knn_trainer.predict([1.0, 0.0]))
+    assert answer.index is None and answer.confidences == [0.0, 0.0, 0.0] and not answer.sure
+    for vector in ([0.0, 1.0], [0.1, 1.0]):
+        run(knn_trainer.add_example(2, vector))
+    run(knn_trainer.add_example(0, [1.0, 0.0]))
     knn_trainer.k = 5
-    prediction = run(knn_trainer.predict([0.0, 1.0]))
-    assert prediction.index == 2 and prediction.confidences == [0.0, 0.0, 1.0]
-    assert ("predict", 1) in bridge.log  # k never exceeds the number of examples
+    bridge.log.clear()
+    answer = run(knn_trainer.predict([0.05, 1.0]))
+    assert answer.index == 2 and answer.confidences == [0.0, 0.0, 1.0]
+    assert ("nearest", 1) in bridge.log  # k never reaches the smallest class's size...
+    assert [entry for entry in bridge.log if entry[0] == "read"] == [("read", 2)]  # ...and one read
+
+
+def test_several_queries_are_answered_in_one_call():
+    bridge = FakeBridge()
+    knn_trainer = trainer(bridge, ("cup", "mug"))
+    run(knn_trainer.add_example(0, [1.0, 0.0]))
+    run(knn_trainer.add_example(1, [0.0, 1.0]))
+    answers = run(knn_trainer.predict_many([[0.9, 0.1], [0.1, 0.9], [0.0, 2.0]]))
+    assert [a.index for a in answers] == [0, 1, 1]
+    assert math.isclose(answers[2].distance, 0.0, abs_tol=1e-9)
+
+
+def test_calibration_makes_a_far_query_not_sure():
+    bridge = FakeBridge()
+    knn_trainer = trainer(bridge, ("left", "up"))
+    for angle in (0.0, 0.05, 0.1):  # three close examples per class (radians)
+        run(knn_trainer.add_example(0, [math.cos(angle), math.sin(angle)]))
+        run(knn_trainer.add_example(1, [math.sin(angle), math.cos(angle)]))
+    threshold = run(knn_trainer.calibrate())
+    assert 0.0 < threshold < 0.3
+    assert run(knn_trainer.predict([1.0, 0.02])).sure
+    far = run(knn_trainer.predict([1.0, 1.0]))  # 45 degrees: between the classes, near neither
+    assert not far.sure and far.index in (0, 1)
+    knn_trainer.strictness = 0.01  # much looser
+    run(knn_trainer.calibrate())
+    assert run(knn_trainer.predict([1.0, 1.0])).sure
 
 
 def test_dataset_round_trip_through_the_trainer():
@@ -53,6 +85,7 @@ def test_dataset_round_trip_through_the_trainer():
     other = trainer(FakeBridge())
     other.load(saved)
     assert other.classes.names() == ["A", "B", "C"] and other.classes.counts() == [1, 0, 0]
+    assert other.labels == [0] and len(other.examples) == 1
 
 
 def test_embedding_model_choice():
