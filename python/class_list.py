@@ -6,7 +6,7 @@ rebuilt from here after a removal because knn-classifier miscounts when a middle
 
 from __future__ import annotations
 
-from dataset import ClassData
+from dataset import ClassData, thumbnail_problem
 
 DEFAULT_NAMES = ["A", "B", "C", "D"]
 MAX_CLASSES = 12
@@ -49,9 +49,36 @@ class ClassList:
 
     def clear(self, index: int) -> None:
         self.classes[index].embeddings.clear()
+        self.classes[index].thumbnails.clear()
 
-    def add_example(self, index: int, embedding: bytes) -> None:
-        self.classes[index].embeddings.append(embedding)
+    def add_example(self, index: int, embedding: bytes, thumbnail: bytes = b"") -> None:
+        """Appends an example: its embedding and its encoded thumbnail (b"" for none)."""
+        problem = thumbnail_problem(thumbnail)
+        if problem:
+            raise ClassListError(f"The thumbnail {problem}.")
+        data = _one_thumbnail_per_example(self.classes[index])
+        data.embeddings.append(embedding)
+        data.thumbnails.append(thumbnail)
+
+    def remove_example(self, class_index: int, example_index: int) -> None:
+        """Removes one example (its embedding and its thumbnail) from class `class_index`."""
+        data = _one_thumbnail_per_example(self.classes[class_index])
+        _check_example(data, example_index)
+        del data.embeddings[example_index]
+        del data.thumbnails[example_index]
+
+    def move_example(self, class_index: int, example_index: int, to_class: int) -> int:
+        """Moves one example to the end of class `to_class`; returns its index there.
+
+        Moving to its own class leaves it where it is."""
+        source, target = self.classes[class_index], self.classes[to_class]
+        _check_example(source, example_index)
+        if source is target:
+            return example_index
+        source, target = _one_thumbnail_per_example(source), _one_thumbnail_per_example(target)
+        target.embeddings.append(source.embeddings.pop(example_index))
+        target.thumbnails.append(source.thumbnails.pop(example_index))
+        return len(target.embeddings) - 1
 
     def replace(self, classes: list[ClassData]) -> None:
         self.classes = list(classes)
@@ -70,3 +97,18 @@ class ClassList:
         if any(n == name for i, n in enumerate(self.names()) if i != ignore):
             raise ClassListError(f"There is already a class named {name!r}.")
         return name
+
+
+def _one_thumbnail_per_example(data: ClassData) -> ClassData:
+    """`data` with one thumbnail entry per example: a class without thumbnails gets b"" for each."""
+    if len(data.thumbnails) != len(data.embeddings):
+        if data.thumbnails:
+            raise ClassListError(f"Class {data.name!r} has {len(data.embeddings)} examples "
+                                 f"but {len(data.thumbnails)} thumbnails.")
+        data.thumbnails.extend([b""] * len(data.embeddings))
+    return data
+
+
+def _check_example(data: ClassData, example_index: int) -> None:
+    if not 0 <= example_index < len(data.embeddings):
+        raise IndexError(f"Class {data.name!r} has no example {example_index}.")

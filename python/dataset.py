@@ -1,22 +1,40 @@
 """The Teach dataset file: versioned JSON, embeddings as base64 little-endian float32.
 
-Format (version 1):
-    {"format": "train-your-browser/dataset", "version": 1,
+Format (version 2, what `dumps` writes):
+    {"format": "train-your-browser/dataset", "version": 2,
      "embedding": {"model": "<manifest name>", "size": 720},
-     "classes": [{"name": "A", "count": 3, "embeddings": "<base64 of count*size float32>"}, ...]}
-A file is parsed completely before anything is replaced, so a bad file never touches the current data.
+     "settings": {"k": 3, "strictness": 1.0},
+     "classes": [{"name": "A", "count": 3, "embeddings": "<base64 of count*size float32>",
+                  "thumbnails": ["<base64 JPEG, PNG or WebP>", "", ...]}, ...]}
+`thumbnails` has one entry per example, "" for an example without one; `settings` holds small
+numbers (int or float) by name, and names this page does not know are kept.
+Version 1 is the same without `settings` and `thumbnails`; it still loads (no thumbnails, no settings).
+
+A file is parsed and checked completely before anything is replaced, so a bad file never touches the
+current data: `loads` returns a whole Dataset or raises DatasetError.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import json
+import math
+import sys
+from array import array
 from dataclasses import dataclass, field
 
 FORMAT = "train-your-browser/dataset"
-VERSION = 1
+VERSION = 2                      # what dumps writes
+READABLE_VERSIONS = (1, 2)       # what loads reads
 FLOAT_BYTES = 4
+MAX_THUMBNAIL_BYTES = 32 * 1024  # per thumbnail, once decoded; a 64x48 JPEG is a few KB
+MAX_SETTINGS = 64
+MAX_SETTING_NAME = 40
+MAX_SETTING_MAGNITUDE = 1e9      # settings are small numbers (k, a strictness); ints stay exact as floats
+
+# The first bytes of each image type a thumbnail may be, by MIME type.
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 class DatasetError(ValueError):
@@ -27,6 +45,12 @@ class DatasetError(ValueError):
 class ClassData:
     name: str
     embeddings: list[bytes] = field(default_factory=list)  # one float32 vector per example
+    # Either empty (no thumbnails) or one per embedding: encoded image bytes, b"" for none.
+    thumbnails: list[bytes] = field(default_factory=list)
+
+    def thumbnail(self, example: int) -> bytes:
+        """The thumbnail of example `example` (an index into embeddings), b"" when it has none."""
+        return self.thumbnails[example] if self.thumbnails else b""
 
 
 @dataclass
@@ -34,36 +58,70 @@ class Dataset:
     model: str
     size: int
     classes: list[ClassData]
+    settings: dict[str, int | float] = field(default_factory=dict)  # e.g. {"k": 3, "strictness": 1.0}
 
     def total_examples(self) -> int:
         return sum(len(c.embeddings) for c in self.classes)
 
 
+def image_type(data: bytes) -> str | None:
+    """The MIME type of encoded image bytes by their magic number: JPEG, PNG or WebP; None otherwise."""
+    if data.startswith(_JPEG_MAGIC):
+        return "image/jpeg"
+    if data.startswith(_PNG_MAGIC):
+        return "image/png"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def thumbnail_problem(data: bytes) -> str | None:
+    """Why `data` cannot be a thumbnail in a dataset file (a phrase), or None when it can; b"" is "none"."""
+    if not data:
+        return None
+    if len(data) > MAX_THUMBNAIL_BYTES:
+        return f"is larger than {MAX_THUMBNAIL_BYTES // 1024} KB"
+    if image_type(data) is None:
+        return "is not a JPEG, PNG or WebP image"
+    return None
+
+
 def dumps(dataset: Dataset) -> str:
+    """The dataset as version 2 text. Raises ValueError for data no file can hold (a bug, not a file)."""
     return json.dumps({
         "format": FORMAT,
         "version": VERSION,
         "embedding": {"model": dataset.model, "size": dataset.size},
-        "classes": [
-            {"name": c.name, "count": len(c.embeddings),
-             "embeddings": base64.b64encode(b"".join(c.embeddings)).decode("ascii")}
-            for c in dataset.classes
-        ],
-    }, separators=(",", ":"))
+        "settings": dict(dataset.settings),
+        "classes": [_class_doc(c) for c in dataset.classes],
+    }, separators=(",", ":"), allow_nan=False)
+
+
+def _class_doc(data: ClassData) -> dict:
+    if data.thumbnails and len(data.thumbnails) != len(data.embeddings):
+        raise ValueError(f"Class {data.name!r} has {_counted(len(data.embeddings), 'example')} "
+                         f"but {_counted(len(data.thumbnails), 'thumbnail')}.")
+    return {
+        "name": data.name,
+        "count": len(data.embeddings),
+        "embeddings": base64.b64encode(b"".join(data.embeddings)).decode("ascii"),
+        "thumbnails": [base64.b64encode(data.thumbnail(i)).decode("ascii") for i in range(len(data.embeddings))],
+    }
 
 
 def loads(text: str, model: str, size: int) -> Dataset:
-    """Parse and validate against the embedding model in use; raises DatasetError."""
-    try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DatasetError(f"This file is not a dataset (not valid JSON: {error.msg}).") from None
+    """Parse version 1 or 2 and validate against the embedding model in use; raises DatasetError.
+
+    Every class of the result has one thumbnail entry per example (b"" where the file has none)."""
+    doc = _parse_json(text)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise DatasetError("This file is not a Train Your Browser dataset.")
-    if doc.get("version") != VERSION:
-        raise DatasetError(f"Dataset version {doc.get('version')!r} is not supported (this page reads version {VERSION}).")
-    embedding = doc.get("embedding") or {}
-    if embedding.get("model") != model or embedding.get("size") != size:
+    version = doc.get("version")
+    if not _is_int(version) or version not in READABLE_VERSIONS:
+        raise DatasetError(f"Dataset version {version!r} is not supported (this page reads versions 1 and 2).")
+    embedding = doc.get("embedding")
+    embedding = embedding if isinstance(embedding, dict) else {}
+    if embedding.get("model") != model or not _is_int(embedding.get("size")) or embedding["size"] != size:
         raise DatasetError(
             f"This dataset was made with the embedding model {embedding.get('model')!r} "
             f"({embedding.get('size')} values); this page uses {model!r} ({size}). "
@@ -71,18 +129,105 @@ def loads(text: str, model: str, size: int) -> Dataset:
     classes = doc.get("classes")
     if not isinstance(classes, list) or not classes:
         raise DatasetError("The dataset has no classes.")
-    return Dataset(model, size, [_parse_class(c, size, i) for i, c in enumerate(classes)])
+    parsed = [_parse_class(c, size, i, version) for i, c in enumerate(classes)]
+    _check_unique_names(parsed)
+    settings = _parse_settings(doc.get("settings", {})) if version >= 2 else {}
+    return Dataset(model, size, parsed, settings)
 
 
-def _parse_class(doc, size: int, index: int) -> ClassData:
+def _parse_json(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DatasetError(f"This file is not a dataset (not valid JSON: {error.msg}).") from None
+    except (ValueError, RecursionError):  # undecodable bytes, a number too long to read, nesting too deep
+        raise DatasetError("This file is not a dataset (not valid JSON).") from None
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_class(doc, size: int, index: int, version: int) -> ClassData:
     if not isinstance(doc, dict) or not isinstance(doc.get("name"), str) or not doc["name"].strip():
         raise DatasetError(f"Class {index + 1} in the dataset has no name.")
+    name = doc["name"].strip()
     count = doc.get("count")
-    try:
-        raw = base64.b64decode(doc.get("embeddings", ""), validate=True)
-    except (binascii.Error, TypeError):
-        raise DatasetError(f"The examples of class {doc['name']!r} are damaged.") from None
+    raw = _decode_base64(doc.get("embeddings", ""))
+    if raw is None:
+        raise DatasetError(f"The examples of class {name!r} are damaged.")
     vector = size * FLOAT_BYTES
-    if not isinstance(count, int) or count < 0 or len(raw) != count * vector:
-        raise DatasetError(f"The examples of class {doc['name']!r} are truncated or damaged.")
-    return ClassData(doc["name"], [raw[i * vector:(i + 1) * vector] for i in range(count)])
+    if not _is_int(count) or count < 0 or len(raw) != count * vector:
+        raise DatasetError(f"The examples of class {name!r} are truncated or damaged.")
+    if not _all_finite(raw):
+        raise DatasetError(f"The examples of class {name!r} hold values that are not numbers (NaN or infinite).")
+    thumbnails = _parse_thumbnails(doc.get("thumbnails"), count, name) if version >= 2 else [b""] * count
+    return ClassData(name, [raw[i * vector:(i + 1) * vector] for i in range(count)], thumbnails)
+
+
+def _decode_base64(value) -> bytes | None:
+    """The bytes of a base64 string, or None when `value` is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:  # binascii.Error, or characters outside ASCII
+        return None
+
+
+def _all_finite(raw: bytes) -> bool:
+    """Whether every little-endian float32 in `raw` is a finite number.
+
+    Their sum in double precision cannot overflow (it would take ~10^270 of the largest float32), so it
+    is finite exactly when every value is: NaN and infinities carry through a sum."""
+    values = array("f")
+    values.frombytes(raw)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return math.isfinite(sum(values))
+
+
+def _parse_thumbnails(doc, count: int, name: str) -> list[bytes]:
+    if not isinstance(doc, list):
+        raise DatasetError(f"The thumbnails of class {name!r} are damaged.")
+    if len(doc) != count:
+        raise DatasetError(f"Class {name!r} has {_counted(count, 'example')} but {_counted(len(doc), 'thumbnail')}.")
+    thumbnails = []
+    for number, encoded in enumerate(doc, start=1):
+        data = _decode_base64(encoded)
+        if data is None:
+            raise DatasetError(f"The thumbnails of class {name!r} are damaged.")
+        problem = thumbnail_problem(data)
+        if problem:
+            raise DatasetError(f"Thumbnail {number} of class {name!r} {problem}.")
+        thumbnails.append(data)
+    return thumbnails
+
+
+def _counted(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _check_unique_names(classes: list[ClassData]) -> None:
+    seen = set()
+    for data in classes:
+        if data.name in seen:
+            raise DatasetError(f"The dataset has two classes named {data.name!r}.")
+        seen.add(data.name)
+
+
+def _parse_settings(doc) -> dict[str, int | float]:
+    """Settings by name: short names, int or float values within +-MAX_SETTING_MAGNITUDE (so finite);
+    names this page does not use are kept."""
+    if not isinstance(doc, dict):
+        raise DatasetError("The settings in the dataset are damaged.")
+    if len(doc) > MAX_SETTINGS:
+        raise DatasetError(f"The dataset has more than {MAX_SETTINGS} settings.")
+    for key, value in doc.items():
+        if not key or len(key) > MAX_SETTING_NAME:
+            raise DatasetError(f"The dataset has a setting with a name of {len(key)} characters "
+                               f"(1 to {MAX_SETTING_NAME}).")
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not is_number or not abs(value) <= MAX_SETTING_MAGNITUDE:  # NaN compares false, infinity is too large
+            raise DatasetError(f"The setting {key!r} in the dataset is not a usable number.")
+    return dict(doc)
