@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from class_list import ClassList
 from dataset import ClassData, Dataset
-from neighbours import DEFAULT_STRICTNESS, Answer, calibrate, nearest_same_class, parse_rows, sensible_k, vote
+from neighbours import (DEFAULT_STRICTNESS, MAX_K, MIN_K, STRICTNESS, Answer, calibrate, nearest_same_class, parse_rows,
+                        sensible_k, vote)
 
 CALIBRATION_CHUNK = 256   # examples per leave-one-out query: a [256, N] similarity matrix at a time
 CALIBRATION_K = 8         # neighbours looked at for an example's nearest one of its own class
@@ -55,11 +56,12 @@ class KnnTrainer:
 
     # ------------------------------------------------------------ examples
 
-    async def add_example(self, index: int, embedding) -> None:
-        """Adds `embedding` (a [size] tensor the caller still owns) to class `index`."""
+    async def add_example(self, index: int, embedding, thumbnail: bytes = b"") -> None:
+        """Adds `embedding` (a [size] tensor the caller still owns) to class `index`, with its
+        thumbnail (encoded image bytes, b"" for none)."""
         data = await self.bridge.tensor_bytes(embedding)
+        self.classes.add_example(index, data, thumbnail)  # first: it refuses a bad thumbnail
         self._use(self._tidy(self._append, embedding), self.labels + [index])
-        self.classes.add_example(index, data)
 
     def rebuild(self) -> None:
         """The matrix anew from the Python examples: class ids are the (dense) class positions."""
@@ -112,11 +114,21 @@ class KnnTrainer:
     # ------------------------------------------------------------ datasets
 
     def dataset(self) -> Dataset:
-        return Dataset(self.model_name, self.size, [ClassData(c.name, list(c.embeddings)) for c in self.classes.classes])
+        classes = [ClassData(c.name, list(c.embeddings), list(c.thumbnails)) for c in self.classes.classes]
+        return Dataset(self.model_name, self.size, classes, {"k": self.k, "strictness": self.strictness})
 
     def load(self, dataset: Dataset) -> None:
+        """The dataset's classes and examples, and its k and strictness where it saved them."""
         self.classes.replace(dataset.classes)
+        self.k = _setting(dataset.settings, "k", int, self.k, MIN_K, MAX_K)
+        self.strictness = _setting(dataset.settings, "strictness", float, self.strictness, *STRICTNESS)
         self.rebuild()
 
     def dispose(self) -> None:
         self._use(None, [])
+
+
+def _setting(settings: dict, name: str, kind, default, low, high):
+    """A saved setting, kept within the range the page's control offers; `default` when absent."""
+    value = settings.get(name)
+    return default if value is None else min(max(kind(value), low), high)

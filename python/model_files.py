@@ -103,6 +103,8 @@ class ModelFiles:
                 if path not in buffers:
                     raise ModelError(f"{self.base}{path} is used by model.json but not listed in manifest.json.")
                 shards.append(buffers[path])
+        if "embedding" in manifest.outputs:
+            model_json = any_size_input(model_json, manifest.input_name)
         try:
             model = await self.bridge.load_graph_model(model_json, specs, self.bridge.concat_buffers(shards))
         except Exception as error:
@@ -140,3 +142,23 @@ async def available_models(bridge, models_url: str) -> list[dict]:
         return list(json.loads(bridge.buffer_text(buffer))["models"])
     except (ValueError, KeyError, TypeError):
         raise ModelError(f"{models_url}/index.json is not valid. Rebuild with `python scripts/build_site.py`.") from None
+
+
+def any_size_input(model_json: dict, input_name: str) -> dict:
+    """`model_json` with its input's batch, height and width left open (-1).
+
+    TF.js refuses any input whose shape differs from the placeholder's, but an embedding node is
+    reached through convolutions and pooling only, which take any size: so a batch of small object
+    crops is embedded in one call (Detect's boxes, Teach's objects). The whole-frame paths still feed
+    the declared size."""
+    open_dims = [{"size": "-1"}, {"size": "-1"}, {"size": "-1"}]
+    topology = dict(model_json["modelTopology"])
+    nodes = []
+    for node in topology.get("node", []):
+        if node.get("name") == input_name and node.get("op") == "Placeholder":
+            dims = node.get("attr", {}).get("shape", {}).get("shape", {}).get("dim", [])
+            if len(dims) == 4:
+                node = {**node, "attr": {**node["attr"], "shape": {"shape": {"dim": open_dims + dims[3:]}}}}
+        nodes.append(node)
+    topology["node"] = nodes
+    return {**model_json, "modelTopology": topology}

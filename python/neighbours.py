@@ -19,6 +19,7 @@ from dataclasses import dataclass
 # How far (cosine distance) a query may be from its nearest example and still be called "sure",
 # in multiples of how far examples of one class lie from each other (`calibrate`).
 DEFAULT_STRICTNESS = 1.0
+STRICTNESS = (0.5, 2.0)  # the range the page's control offers
 SPREAD_FACTOR = 2.5  # a taught scene seen again lies within ~2.5x the examples' own spread
 MIN_SPREAD = 0.05    # examples recorded as a burst of near-identical frames have ~no spread
 MIN_K, MAX_K = 1, 10

@@ -7,7 +7,7 @@ One module per web concern, all re-exported here so a caller writes `bridge.el(.
 - `dom`: elements, visibility, animation frames, files the visitor picks;
 - `net`: same-origin fetches and the buffers they return;
 - `storage`: IndexedDB, localStorage, the service worker;
-- `tensors`: TF.js (backends, models, tensors) and the KNN classifier;
+- `tensors`: TF.js (backends, models, tensors, nearest examples, object crops);
 - `media`: the camera, canvases, the screen wake lock.
 
 Rules kept here so the rest need not know them:

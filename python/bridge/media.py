@@ -8,13 +8,13 @@ Example:
 from __future__ import annotations
 
 import js
-from pyodide.ffi import create_once_callable
+from pyodide.ffi import create_once_callable, to_js
 
 from .core import js_value, listen, py_value
 from .dom import make
 
 __all__ = ["secure_context", "open_camera", "stream_facing", "stop_stream", "on_stream_ended", "video_devices",
-           "video_ready", "video_size", "image_from_file", "snapshot", "canvas_context", "source_size", "show_image",
+           "video_ready", "video_size", "image_from_file", "image_from_bytes", "canvas_bytes", "snapshot", "canvas_context", "source_size", "show_image",
            "draw_boxes", "wake_lock_supported", "request_wake_lock", "release_wake_lock"]
 
 
@@ -79,6 +79,21 @@ def video_size(video) -> tuple[int, int]:
 async def image_from_file(file):
     """Decode an uploaded image without moving its pixels through Python."""
     return await js.createImageBitmap(file)
+
+
+async def image_from_bytes(data: bytes, mime: str):
+    """Decode encoded image bytes (a saved thumbnail) into an ImageBitmap."""
+    blob = js.Blob.new(js.Array.of(to_js(memoryview(data))), js_value({"type": mime}))
+    return await js.createImageBitmap(blob)
+
+
+async def canvas_bytes(canvas, mime: str = "image/jpeg", quality: float = 0.85) -> bytes:
+    """The canvas encoded as an image file (a thumbnail to save with the dataset). Through an
+    OffscreenCanvas, whose convertToBlob is a promise: toBlob would need a callback proxy per call."""
+    copy = js.OffscreenCanvas.new(canvas.width, canvas.height)
+    copy.getContext("2d").drawImage(canvas, 0, 0)
+    blob = await copy.convertToBlob(js_value({"type": mime, "quality": quality}))
+    return (await blob.arrayBuffer()).to_bytes()
 
 
 def snapshot(source, width: int, height: int, mirror: bool = False, region: tuple | None = None):

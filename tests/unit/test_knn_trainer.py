@@ -1,4 +1,5 @@
 import math
+from dataclasses import replace
 
 from class_list import ClassList
 from fake_bridge import FakeBridge, floats
@@ -94,3 +95,17 @@ def test_embedding_model_choice():
     assert choose_embedding_model([centernet, {"name": "mobilenet", "weights": "untrained"}], None) == "centernet"
     assert choose_embedding_model([centernet, {"name": "mobilenet", "weights": "pretrained"}], None) == "mobilenet"
     assert choose_embedding_model([centernet, {"name": "mobilenet", "weights": "untrained"}], "mobilenet") == "mobilenet"
+
+
+def test_k_strictness_and_thumbnails_travel_with_the_dataset():
+    knn_trainer = trainer(FakeBridge())
+    knn_trainer.k, knn_trainer.strictness = 5, 1.5
+    jpeg = b"\xff\xd8\xff\xe0" + b"\0" * 12
+    run(knn_trainer.add_example(1, [1.0, 0.0], jpeg))
+    saved = knn_trainer.dataset()
+    assert saved.settings == {"k": 5, "strictness": 1.5} and saved.classes[1].thumbnails == [jpeg]
+    other = trainer(FakeBridge())
+    other.load(replace(saved, settings={"k": 99, "strictness": 0.1}))  # beyond the controls: clamped
+    assert (other.k, other.strictness) == (10, 0.5)
+    other.load(replace(saved, settings={}))  # a version 1 file: the page's values stay
+    assert (other.k, other.strictness) == (10, 0.5)
