@@ -18,6 +18,7 @@ from formatting import NOT_SURE, distance_text, k_text, prediction_rows
 from frame_loop import FrameLoop
 from knn_trainer import KnnTrainer
 from model_files import ModelError, ModelFiles, available_models
+from record_buttons import RecordButtons, action_of
 from screen_wake import ScreenWake
 from spoken import SteadyText, spoken_prediction
 
@@ -49,8 +50,7 @@ class TeachApp:
         self.camera = Camera(bridge, self.video, on_ended=self._camera_ended)
         self.camera_controls = CameraControls(bridge, self.camera, spawn=page.spawn, restart=self.start_camera)
         self.wake = ScreenWake(bridge, spawn=page.spawn)
-        self.recording: int | None = None   # class whose button is held
-        self.once: int | None = None        # a click: one example on the next frame
+        self.buttons = RecordButtons(bridge)
         self.cards = ClassCards(bridge)
         self.embedder: Embedder | None = None
         self.trainer: KnnTrainer | None = None
@@ -172,13 +172,12 @@ class TeachApp:
 
     async def step(self) -> bool:
         """One camera frame; idle (no GPU work queued) until there is something to add or predict."""
-        target = self.recording if self.recording is not None else self.once
-        if not self.camera.ready() or (target is None and not self.classes.has_examples()):
+        if not self.camera.ready() or not (self.buttons.pending() or self.classes.has_examples()):
             return False
+        target = self.buttons.target()
         embedding = self.embedder.embed(self.video)
         try:
             if target is not None:
-                self.once = None
                 await self._add(target, embedding, self.video)
             await self._predict(embedding, "camera")
         finally:
@@ -232,15 +231,8 @@ class TeachApp:
         b.listen(b.el("classify-file"), "change", lambda e: self.page.spawn(self.classify_files(e.target)))
         # One delegated listener per event for every class card, so re-rendering makes no proxies.
         class_list = b.el("class-list")
-        b.listen(class_list, "pointerdown", self._on_pointerdown)
-        b.listen(class_list, "click", self._on_click)
+        self.buttons.wire(class_list, on_click=self._on_card_click)
         b.listen(class_list, "change", self._on_change)
-        b.listen(class_list, "keydown", self._on_keydown)
-        b.listen(class_list, "keyup", self._on_keyup)
-        # A held finger would open the long-press menu instead of recording (CSS stops selection and scroll).
-        b.listen(class_list, "contextmenu", self._on_contextmenu)
-        for event in ("pointerup", "pointercancel"):  # lifting the finger or button anywhere
-            b.listen(b.document, event, lambda _e: self._stop_recording())
 
     def _set_k(self, k: int) -> None:
         self.trainer.k = k
@@ -255,58 +247,14 @@ class TeachApp:
         self.b.set_text("strictness-value", f"×{strictness:.1f}")
         self._schedule_save()  # which recalibrates
 
-    @staticmethod
-    def _target(event) -> tuple[str | None, int | None]:
-        target = event.target.closest("[data-action]")
-        if target is None:
-            return None, None
-        return target.dataset.action, int(target.dataset.index)
-
-    def _on_pointerdown(self, event) -> None:
-        action, index = self._target(event)
-        if action == "record":
-            self._start_recording(index)
-
-    def _start_recording(self, index: int) -> None:
-        """One example on the next frame, and one per frame for as long as the button is held."""
-        self.recording = self.once = index
-        self.b.set_data(f"record-{index}", "recording", "true")
-
-    def _on_keydown(self, event) -> None:
-        """Space held on a class button records, like a held mouse button (Enter adds one, by click)."""
-        action, index = self._target(event)
-        if action == "record" and event.key == " ":
-            event.preventDefault()  # no click on release: the press already added its example
-            if not event.repeat:
-                self._start_recording(index)
-
-    def _on_keyup(self, event) -> None:
-        action, _index = self._target(event)
-        if action == "record" and event.key == " ":
-            event.preventDefault()
-            self._stop_recording()
-
-    def _on_contextmenu(self, event) -> None:
-        action, _index = self._target(event)
-        if action == "record":
-            event.preventDefault()
-
-    def _stop_recording(self) -> None:
-        if self.recording is not None:
-            self.b.set_data(f"record-{self.recording}", "recording", "false")
-        self.recording = None
-
-    def _on_click(self, event) -> None:
-        action, index = self._target(event)
-        if action == "record" and event.detail == 0:  # keyboard activation: no pointer events
-            self.once = index
-        elif action == "clear":
+    def _on_card_click(self, action: str, index: int) -> None:
+        if action == "clear":
             self._structural(lambda: self.classes.clear(index))
         elif action == "remove":
             self._structural(lambda: self.classes.remove(index))
 
     def _on_change(self, event) -> None:
-        action, index = self._target(event)
+        action, index = action_of(event)
         if action == "rename":
             self._structural(lambda: self.classes.rename(index, event.target.value), rebuild=False)
         elif action == "upload":
@@ -320,7 +268,7 @@ class TeachApp:
             self.page.message(str(error))
         else:
             self.page.clear_message()
-            self.recording = self.once = None
+            self.buttons.cancel()
             if rebuild:
                 self.trainer.rebuild()
             self._schedule_save()
