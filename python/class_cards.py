@@ -6,6 +6,8 @@ Cards carry data-action/data-index attributes so one delegated listener per even
 
 from __future__ import annotations
 
+from dataset import image_type
+
 THUMBS_SHOWN = 24
 
 CARD_HTML = (
@@ -45,6 +47,24 @@ class ClassCards:
 
     def forget_thumbs(self) -> None:
         self.thumbs = {}
+
+    async def restore_thumbs(self, classes, size: tuple[int, int]) -> None:
+        """The saved thumbnails of each class's last THUMBS_SHOWN examples (a reload, a loaded file);
+        stops if the classes change meanwhile."""
+        self.forget_thumbs()
+        for data in list(classes.classes):
+            for thumbnail in data.thumbnails[-THUMBS_SHOWN:]:
+                mime = image_type(thumbnail)
+                if mime is None:  # an example saved without one
+                    continue
+                bitmap = await self.b.image_from_bytes(thumbnail, mime)
+                try:
+                    canvas = self.b.snapshot(bitmap, *size)
+                finally:
+                    bitmap.close()
+                if data not in classes.classes:
+                    return
+                self.add_thumb(classes, classes.classes.index(data), canvas)
 
     def _card(self, index: int, data):
         card = self.b.make("div", "class-card")

@@ -18,9 +18,10 @@ class Detector:
     decoder = ""
     defaults: Settings  # the upstream package's own defaults, per subclass
 
-    def __init__(self, bridge, model, manifest: Manifest, labels: list):
+    def __init__(self, bridge, model, manifest: Manifest, labels: list, owns_model: bool = True):
         self.bridge = bridge
         self.model = model
+        self.owns_model = owns_model  # False: another holder (Teach's embedder) frees the model
         self.manifest = manifest
         self.labels = labels
         self._nodes = self.output_nodes(manifest)
@@ -109,7 +110,8 @@ class Detector:
             self._outputs = None
 
     def dispose(self) -> None:
-        self.model.dispose()
+        if self.owns_model:
+            self.model.dispose()
         for proxy in (self._whole_frame, self._input, self._packed):
             self.bridge.release(proxy)
 
@@ -150,3 +152,9 @@ class SsdDetector(Detector):
 
 
 DETECTORS = {cls.decoder: cls for cls in (CenterNetDetector, SsdDetector)}
+
+
+def detector_of(bridge, model, manifest: Manifest, labels: list) -> Detector | None:
+    """A detector over a model another holder owns (Teach's embedding model, when it also detects)."""
+    kind = DETECTORS.get(manifest.decoder or "") if manifest.task == "detection" else None
+    return None if kind is None else kind(bridge, model, manifest, labels, owns_model=False)

@@ -14,10 +14,13 @@ from camera import Camera, CameraControls, message_for
 from class_cards import ClassCards
 from class_list import ClassList, ClassListError
 from embedder import Embedder
+from detections import label_text
+from detector import detector_of
 from formatting import NOT_SURE, distance_text, k_text, prediction_rows
 from frame_loop import FrameLoop
 from knn_trainer import KnnTrainer
 from model_files import ModelError, ModelFiles, available_models
+from object_finder import ObjectFinder
 from record_buttons import RecordButtons, action_of
 from screen_wake import ScreenWake
 from spoken import SteadyText, spoken_prediction
@@ -25,6 +28,7 @@ from spoken import SteadyText, spoken_prediction
 THUMB_W, THUMB_H = 64, 48
 SAVE_DELAY_S = 0.5
 DATASET_FILE = "train-your-browser-dataset.json"
+TEACH_OBJECTS_KEY = "teach-objects"  # localStorage: the visitor's "Teach objects" choice
 
 
 def choose_embedding_model(models: list[dict], requested: str | None) -> str:
@@ -53,6 +57,8 @@ class TeachApp:
         self.buttons = RecordButtons(bridge)
         self.cards = ClassCards(bridge)
         self.embedder: Embedder | None = None
+        self.objects: ObjectFinder | None = None  # where the embedding model also detects
+        self.teach_objects = False  # examples and predictions from the frame's main object
         self.trainer: KnnTrainer | None = None
         self.loop = self._new_loop()
         self._save_task = None
@@ -72,10 +78,13 @@ class TeachApp:
         self.model_name = choose_embedding_model(models, self.b.query_param("model"))
         manifest = await self._start_engine(self.b.query_param("backend"))
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
+        self.teach_objects = self.objects is not None and self.b.local_get(TEACH_OBJECTS_KEY) == "true"
         await self._restore()
         await self._calibrate()
         self._wire()
+        self._show_settings()
         self.render_classes()
+        self.page.spawn(self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H)))
         self.b.set_text("embedding-name", f"embeddings: {manifest.title}")
         self.page.ready()
         await self.start_camera()
@@ -88,10 +97,14 @@ class TeachApp:
         files = ModelFiles(self.b, f"models/{self.model_name}",
                            progress=lambda d, t: self.page.loading("Loading the model…", d, t))
         manifest = await files.manifest()
-        model, _labels = await files.load(manifest)
+        model, labels = await files.load(manifest)
+        if self.objects is not None:
+            self.objects.dispose()
         if self.embedder is not None:
             self.embedder.dispose()
         self.embedder = Embedder(self.b, model, manifest)
+        detector = detector_of(self.b, model, manifest, labels)  # the model may find objects too
+        self.objects = None if detector is None else ObjectFinder(detector, self.embedder)
         self.page.loading("Warming up the model (the first run compiles shaders)…")
         await self._warm_up()
         self.b.on_webgl_lost(lambda: self.page.spawn(self._recover_from_lost_webgl()))
@@ -175,20 +188,46 @@ class TeachApp:
         if not self.camera.ready() or not (self.buttons.pending() or self.classes.has_examples()):
             return False
         target = self.buttons.target()
-        embedding = self.embedder.embed(self.video)
+        found = await self._embed(self.video)
+        if found is None:
+            self._no_object("camera", target)
+            return True
+        embedding, region = found
         try:
             if target is not None:
-                await self._add(target, embedding, self.video)
+                await self._add(target, embedding, self.video, region)
             await self._predict(embedding, "camera")
         finally:
             self.b.dispose(embedding)
         return True
 
-    async def _add(self, index: int, embedding, source) -> None:
-        await self.trainer.add_example(index, embedding)
-        self.cards.add_thumb(self.classes, index,
-                             self.b.snapshot(source, THUMB_W, THUMB_H,
-                                             self.camera_controls.mirror and source is self.video))
+    async def _embed(self, source, model_input=None) -> tuple[object, tuple | None] | None:
+        """(embedding, the object's box or None for the whole frame); None: no object in view.
+        `model_input`: `source` already at the model's input size (image files)."""
+        if not self.teach_objects:
+            return self.embedder.embed(model_input or source), None
+        found = await self.objects.embed(model_input or source)
+        if found is None:
+            return None
+        embedding, detection = found
+        self.b.set_text("object-found", f"Object: {label_text(detection.label, detection.score)}")
+        return embedding, detection.box
+
+    def _no_object(self, source: str, target: int | None) -> None:
+        self.b.set_text("object-found", "No object found in view.")
+        self._show_prediction(source, "no object in view", "", "false", "")
+        if target is not None:
+            self.page.message("No object was found in this frame, so nothing was added. Untick "
+                              "“Teach objects” to add the whole frame.", kind="info")
+
+    async def _add(self, index: int, embedding, source, region: tuple | None = None) -> None:
+        thumb = self.b.snapshot(source, THUMB_W, THUMB_H, self.camera_controls.mirror and source is self.video, region)
+        try:
+            await self.trainer.add_example(index, embedding, await self.b.canvas_bytes(thumb))
+        except ClassListError as error:
+            self.page.message(str(error))
+            return
+        self.cards.add_thumb(self.classes, index, thumb)
         self.cards.update_counts(self.classes.counts())
         self._schedule_save()
 
@@ -197,21 +236,25 @@ class TeachApp:
         names = self.classes.names()
         headline, rows = prediction_rows(names, answer.index, answer.confidences, answer.sure)
         label = "" if answer.index is None else names[answer.index]  # where the votes went, sure or not
-        sure = "true" if answer.sure else "false"
-        distance = distance_text(answer.distance, self.trainer.threshold)
-        if (source, headline, label, distance) != self._shown_prediction:  # unchanged text costs no DOM work
-            self._shown_prediction = (source, headline, label, distance)
-            self.b.set_data("prediction", "source", source)
-            self.b.set_text("predicted", headline)
-            self.b.set_data("prediction", "label", label)
-            self.b.set_data("prediction", "sure", sure)
-            self.b.set_text("nearest", distance)
+        self._show_prediction(source, headline, label, "true" if answer.sure else "false",
+                              distance_text(answer.distance, self.trainer.threshold))
         # Read aloud: the class once it holds over camera frames; an image file's at once.
         spoken = spoken_prediction(label if answer.sure or not label else NOT_SURE, source)
         changed = self.spoken.frame(spoken) if source == "camera" else self.spoken.now(spoken)
         if changed:
             self.b.set_text("prediction-spoken", self.spoken.text)
         self.cards.show_confidences(rows)
+
+    def _show_prediction(self, source: str, headline: str, label: str, sure: str, distance: str) -> None:
+        shown = (source, headline, label, sure, distance)
+        if shown == self._shown_prediction:  # unchanged text costs no DOM work
+            return
+        self._shown_prediction = shown
+        self.b.set_data("prediction", "source", source)
+        self.b.set_text("predicted", headline)
+        self.b.set_data("prediction", "label", label)
+        self.b.set_data("prediction", "sure", sure)
+        self.b.set_text("nearest", distance)
 
     def _frame_error(self, error) -> None:
         self.page.message(f"A frame failed: {error}")
@@ -224,6 +267,7 @@ class TeachApp:
         self.camera_controls.wire()
         b.listen(b.el("k"), "input", lambda e: self._set_k(int(e.target.value)))
         b.listen(b.el("strictness"), "input", lambda e: self._set_strictness(float(e.target.value)))
+        b.listen(b.el("teach-objects"), "change", lambda e: self._set_teach_objects(bool(e.target.checked)))
         b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
         b.listen(b.el("dataset-save"), "click", lambda _e: self.save_file())
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
@@ -233,6 +277,20 @@ class TeachApp:
         class_list = b.el("class-list")
         self.buttons.wire(class_list, on_click=self._on_card_click)
         b.listen(class_list, "change", self._on_change)
+
+    def _show_settings(self) -> None:
+        """The controls show the trainer's settings (a restored or loaded dataset brings its own)."""
+        self.b.el("k").value = str(self.trainer.k)
+        self.b.el("strictness").value = str(self.trainer.strictness)
+        self.b.set_text("strictness-value", f"×{self.trainer.strictness:.1f}")
+        self._show_k()
+        self.b.set_hidden("teach-objects-choice", self.objects is None)
+        self.b.el("teach-objects").checked = self.teach_objects
+
+    def _set_teach_objects(self, on: bool) -> None:
+        self.teach_objects = on and self.objects is not None
+        self.b.local_set(TEACH_OBJECTS_KEY, "true" if self.teach_objects else "false")
+        self.b.set_text("object-found", "")
 
     def _set_k(self, k: int) -> None:
         self.trainer.k = k
@@ -280,27 +338,36 @@ class TeachApp:
     # ------------------------------------------------------------ files
 
     async def _embed_files(self, input_element, use) -> None:
-        """Decode each chosen image, embed it and hand the embedding to `use`; bad files are named."""
-        bad = []
+        """Decode each chosen image, embed it (or its main object) and hand it to `use(name, bitmap,
+        embedding, region)`; files that are no image, or show no object, are named."""
+        bad, empty = [], []
         for file in self.b.take_files(input_element):
             try:
                 bitmap = await self.b.image_from_file(file)
             except Exception:
                 bad.append(file.name)
                 continue
-            # One input size for every file: each new size would compile new WebGL shaders.
-            embedding = self.embedder.embed(self.b.snapshot(bitmap, *self.embedder.input_size))
             try:
-                await use(file.name, bitmap, embedding)
+                # One input size for every file: each new size would compile new WebGL shaders.
+                found = await self._embed(bitmap, self.b.snapshot(bitmap, *self.embedder.input_size))
+                if found is None:
+                    empty.append(file.name)
+                    continue
+                embedding, region = found
+                try:
+                    await use(file.name, bitmap, embedding, region)
+                finally:
+                    self.b.dispose(embedding)
             finally:
-                self.b.dispose(embedding)
                 bitmap.close()
-        if bad:
-            self.page.message(f"Not an image this browser can read: {', '.join(bad)}. The other files were used.")
+        problems = ([f"Not an image this browser can read: {', '.join(bad)}."] if bad else []) + \
+            ([f"No object found in: {', '.join(empty)}."] if empty else [])
+        if problems:
+            self.page.message(" ".join(problems) + " The other files were used.")
 
     async def add_files(self, index: int, input_element) -> None:
-        async def use(_name, bitmap, embedding):
-            await self._add(index, embedding, bitmap)
+        async def use(_name, bitmap, embedding, region):
+            await self._add(index, embedding, bitmap, region)
         await self._embed_files(input_element, use)
 
     async def classify_files(self, input_element) -> None:
@@ -309,7 +376,7 @@ class TeachApp:
         self._keep_screen_on()
         self.b.set_hidden("camera-resume", False)
 
-        async def use(name, bitmap, embedding):
+        async def use(name, bitmap, embedding, _region):
             still = self.b.el("still")
             still.replaceChildren(self.b.snapshot(bitmap, bitmap.width, bitmap.height))
             self.b.set_hidden("still", False)
@@ -335,8 +402,9 @@ class TeachApp:
             self.page.message(f"{files[0].name}: {error} Your current dataset is unchanged.")
             return
         self.trainer.load(loaded)
-        self.cards.forget_thumbs()
+        self._show_settings()
         self.render_classes()
+        await self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H))
         self._schedule_save()
         self.page.message(f"Loaded {loaded.total_examples()} examples in {len(loaded.classes)} classes from "
                           f"{files[0].name}.", kind="info")

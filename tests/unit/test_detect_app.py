@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from camera import MESSAGES
-from detect_app import DetectApp, detector_order, list_html
+from box_list import list_html
+from detect_app import DetectApp, detector_order
 from detect_fakes import FakeBridge, detection_manifest, model_dir
 from detections import Placed
 from page import Page

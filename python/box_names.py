@@ -1,0 +1,123 @@
+"""Detect names its boxes with the visitor's own classes: "cup · my mug".
+
+The classes are the ones Teach saved in this browser (the same IndexedDB entry), or a dataset file
+loaded on the Detect page. Every box of a frame (or only the boxes of one COCO class) is cropped and
+embedded in one batched call (`Embedder.embed_boxes`, the crops Teach's "Teach objects" adds), and
+all of them are answered by one nearest-examples read. A box whose nearest example is farther than
+the calibrated threshold keeps its COCO label alone.
+
+Example:
+    names = BoxNamer(bridge)
+    await names.attach(detector)                  # shares the detector's model, reads Teach's classes
+    named = await names.name(video, detections)   # the same boxes, some labelled "cup · my mug"
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import dataset as dataset_format
+from class_list import ClassList
+from detections import Detection
+from embedder import Embedder
+from knn_trainer import KnnTrainer
+
+SEPARATOR = " · "
+
+
+def named_label(label: str, name: str) -> str:
+    return f"{label}{SEPARATOR}{name}"
+
+
+def classes_text(classes: ClassList) -> str:
+    """'my mug (4), your mug (6)': the taught classes and how many examples each has."""
+    return ", ".join(f"{name} ({count})" for name, count in zip(classes.names(), classes.counts()) if count)
+
+
+class BoxNamer:
+    def __init__(self, bridge):
+        self.b = bridge
+        self.embedder: Embedder | None = None
+        self.trainer: KnnTrainer | None = None
+        self.enabled = False
+        self.only: str | None = None  # name only boxes of this COCO label; None: every box
+        self.origin = ""              # where the classes came from, for the page to say
+
+    @property
+    def ready(self) -> bool:
+        return self.trainer is not None and self.trainer.examples is not None
+
+    @property
+    def available(self) -> bool:
+        """The detector's model also embeds (CenterNet): naming can run on it."""
+        return self.embedder is not None
+
+    def describe(self) -> str:
+        if not self.available:
+            return "Naming boxes needs a detector whose model also embeds (CenterNet)."
+        if not self.ready:
+            return ("No classes taught in this browser yet: teach some on the Teach page (tick “Teach objects”), "
+                    "or load a dataset file.")
+        total = sum(self.trainer.classes.counts())
+        return f"{self.origin}: {classes_text(self.trainer.classes)} — {total} examples."
+
+    async def attach(self, detector) -> None:
+        """Name with `detector`'s model, and with the classes Teach saved for that model."""
+        self.dispose()
+        self.embedder = self.trainer = None
+        if "embedding" not in detector.manifest.outputs:
+            return
+        self.embedder = Embedder(self.b, detector.model, detector.manifest, owns_model=False)
+        self.trainer = KnnTrainer(self.b, ClassList(), detector.manifest.name, self.embedder.size)
+        text = await self.b.idb_get(f"dataset:{self.trainer.model_name}")
+        if text:
+            try:
+                await self._use(dataset_format.loads(text, self.trainer.model_name, self.trainer.size),
+                                "Teach's classes in this browser")
+            except dataset_format.DatasetError:
+                pass  # Teach says so when it opens; here the page simply has no classes
+
+    async def load_text(self, text: str, file_name: str) -> None:
+        """A dataset file; raises DatasetError (the classes in use stay as they are)."""
+        if self.trainer is None:
+            raise dataset_format.DatasetError(self.describe())
+        await self._use(dataset_format.loads(text, self.trainer.model_name, self.trainer.size), file_name)
+
+    async def _use(self, dataset, origin: str) -> None:
+        self.trainer.load(dataset)
+        await self.trainer.calibrate()
+        self.origin = origin
+
+    async def set_strictness(self, strictness: float) -> None:
+        if self.trainer is not None:
+            self.trainer.strictness = strictness
+            await self.trainer.calibrate()
+
+    def picks(self, detections: list[Detection]) -> list[int]:
+        """Which boxes are named: all of them, or those of the chosen COCO label."""
+        if not (self.enabled and self.ready):
+            return []
+        return [i for i, d in enumerate(detections) if self.only is None or d.label == self.only]
+
+    async def name(self, source, detections: list[Detection]) -> list[Detection]:
+        """`detections` with a taught class added to the label of each box the KNN is sure of."""
+        picked = self.picks(detections)
+        if not picked:
+            return detections
+        embeddings = self.embedder.embed_boxes(source, [detections[i].box for i in picked])
+        try:
+            answers = await self.trainer.predict_many(embeddings)
+        finally:
+            self.b.dispose(embeddings)
+        names = self.trainer.classes.names()
+        named = list(detections)
+        for i, answer in zip(picked, answers):
+            if answer.sure and answer.index is not None:
+                named[i] = replace(detections[i], label=named_label(detections[i].label, names[answer.index]))
+        return named
+
+    def dispose(self) -> None:
+        if self.embedder is not None:
+            self.embedder.dispose()
+        if self.trainer is not None:
+            self.trainer.dispose()
