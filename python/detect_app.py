@@ -15,6 +15,8 @@ from dataclasses import replace
 import backend
 from camera import Camera, CameraControls, message_for
 from box_list import BOX_STYLE, box_colour, candidates_json, list_html
+from box_names import BoxNamer
+from naming_panel import NamingPanel
 from detections import Placed, class_names, filter_summary, place, select
 from detector import Detector
 from frame_loop import FrameLoop
@@ -71,6 +73,8 @@ class DetectApp:
         self._answered = False  # the detector has seen the picture shown (else there is nothing to say)
         self.spoken = SteadyText()  # the live region's text (#detections-spoken)
         self._detecting = asyncio.Lock()  # one model run at a time; a switch waits for the frame
+        self.names = BoxNamer(bridge)  # the visitor's own classes on the boxes
+        self.naming = NamingPanel(bridge, page, self.names, on_change=self._renamed)
 
     # ------------------------------------------------------------ start-up
 
@@ -93,7 +97,9 @@ class DetectApp:
             raise ModelError(" ".join(failures))
         if failures:
             self.page.message(" ".join(failures) + f" Using {self.detector.manifest.describe()} instead.")
+        await self.names.attach(self.detector)
         self._wire()
+        self.naming.show(self.detector.labels)
         self._use_detector_settings()
         self._fill_detector_choice()
         self._fill_class_choice()
@@ -206,10 +212,10 @@ class DetectApp:
         async with self._detecting:
             size = self.b.source_size(source)
             candidates = await self.detector.detect(source)
+            shown = await self.names.name(source, select(candidates, self.settings))
         if source_id != self._source_id:  # the visitor changed the picture while the model ran
             return False
         self.candidates, self.frame_size = candidates, size
-        shown = select(candidates, self.settings)
         self._answered = True
         self.render(frame=self.showing == "camera", tracked=(shown, self.tracker.update(shown)))
         return True
@@ -282,6 +288,8 @@ class DetectApp:
         async with self._detecting:
             previous, self.detector = self.detector, detector
         previous.dispose()
+        await self.names.attach(detector)
+        self.naming.show(detector.labels)
         self.tracker.reset()  # another detector: other labels, other boxes
         self._use_detector_settings()
         self._fill_class_choice()
@@ -338,6 +346,7 @@ class DetectApp:
         b.listen(b.el("class-options"), "change", lambda _e: self._classes_changed())
         b.listen(b.el("classes-all"), "click", lambda _e: self._check_all(True))
         b.listen(b.el("classes-none"), "click", lambda _e: self._check_all(False))
+        self.naming.wire()
         b.on_resize(self.overlay, self.render)
 
     def _change(self, name: str, value: int) -> None:
@@ -365,6 +374,14 @@ class DetectApp:
         self.settings = replace(self.settings, classes=None if chosen >= set(self._names) else chosen)
         self._show_classes()
         self.render()
+
+    def _renamed(self) -> None:
+        """Other names on the boxes: the tracks start anew (their votes were over the old names)."""
+        self.tracker.reset()
+        if self.showing == "still":
+            self.page.spawn(self._detect(self.still))
+        else:
+            self.render()
 
     def _show_classes(self) -> None:
         self.b.set_text("class-summary", f"Classes: {filter_summary(self.settings.classes, self._names)}")

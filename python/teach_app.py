@@ -1,21 +1,19 @@
 """The Teach page: webcam -> embedding -> KNN, classes taught with buttons or image files.
 
-Plain Python over `bridge`; the per-frame work is `step`: one tidy'd embedding, one awaited KNN
-prediction, a handful of DOM writes.
+Plain Python over `bridge`; the per-frame work is `step`: one tidy'd embedding (of the whole frame,
+or with "Teach objects" of the detected main object), one awaited KNN prediction, a few DOM writes.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 import backend
-import dataset as dataset_format
 from camera import Camera, CameraControls, message_for
 from class_cards import ClassCards
 from class_list import ClassList, ClassListError
-from embedder import Embedder
+from dataset_store import DatasetStore
 from detections import label_text
 from detector import detector_of
+from embedder import Embedder
 from formatting import NOT_SURE, distance_text, k_text, prediction_rows
 from frame_loop import FrameLoop
 from knn_trainer import KnnTrainer
@@ -26,8 +24,6 @@ from screen_wake import ScreenWake
 from spoken import SteadyText, spoken_prediction
 
 THUMB_W, THUMB_H = 64, 48
-SAVE_DELAY_S = 0.5
-DATASET_FILE = "train-your-browser-dataset.json"
 TEACH_OBJECTS_KEY = "teach-objects"  # localStorage: the visitor's "Teach objects" choice
 
 
@@ -61,7 +57,6 @@ class TeachApp:
         self.teach_objects = False  # examples and predictions from the frame's main object
         self.trainer: KnnTrainer | None = None
         self.loop = self._new_loop()
-        self._save_task = None
         self._shown_prediction = None
         self.spoken = SteadyText()  # the live region's text (#prediction-spoken)
 
@@ -79,7 +74,8 @@ class TeachApp:
         manifest = await self._start_engine(self.b.query_param("backend"))
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
         self.teach_objects = self.objects is not None and self.b.local_get(TEACH_OBJECTS_KEY) == "true"
-        await self._restore()
+        self.store = DatasetStore(self.b, self.page, self.trainer, before_save=self._calibrate)
+        await self.store.restore()
         await self._calibrate()
         self._wire()
         self._show_settings()
@@ -140,23 +136,11 @@ class TeachApp:
         finally:
             self.b.dispose(embedding)
 
-    async def _restore(self) -> None:
-        text = await self.b.idb_get(self._store_key())
-        if not text:
-            return
-        try:
-            self.trainer.load(dataset_format.loads(text, self.trainer.model_name, self.trainer.size))
-        except dataset_format.DatasetError as error:
-            self.page.message(f"The dataset saved in this browser could not be restored: {error}")
-
     async def _calibrate(self) -> None:
         """The "sure" distance measured on the examples as they are now (and the k they allow)."""
         await self.trainer.calibrate()
         self._show_k()
         self.b.set_data("prediction", "threshold", f"{self.trainer.threshold:.4f}")
-
-    def _store_key(self) -> str:
-        return f"dataset:{self.trainer.model_name}"
 
     # ------------------------------------------------------------ camera
 
@@ -229,7 +213,7 @@ class TeachApp:
             return
         self.cards.add_thumb(self.classes, index, thumb)
         self.cards.update_counts(self.classes.counts())
-        self._schedule_save()
+        self.store.schedule_save()
 
     async def _predict(self, embedding, source: str) -> None:
         answer = await self.trainer.predict(embedding)
@@ -269,7 +253,7 @@ class TeachApp:
         b.listen(b.el("strictness"), "input", lambda e: self._set_strictness(float(e.target.value)))
         b.listen(b.el("teach-objects"), "change", lambda e: self._set_teach_objects(bool(e.target.checked)))
         b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
-        b.listen(b.el("dataset-save"), "click", lambda _e: self.save_file())
+        b.listen(b.el("dataset-save"), "click", lambda _e: self.store.save_file())
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
         b.listen(b.el("camera-resume"), "click", lambda _e: self.resume_camera())
         b.listen(b.el("classify-file"), "change", lambda e: self.page.spawn(self.classify_files(e.target)))
@@ -303,7 +287,7 @@ class TeachApp:
     def _set_strictness(self, strictness: float) -> None:
         self.trainer.strictness = strictness
         self.b.set_text("strictness-value", f"×{strictness:.1f}")
-        self._schedule_save()  # which recalibrates
+        self.store.schedule_save()  # which recalibrates
 
     def _on_card_click(self, action: str, index: int) -> None:
         if action == "clear":
@@ -329,7 +313,7 @@ class TeachApp:
             self.buttons.cancel()
             if rebuild:
                 self.trainer.rebuild()
-            self._schedule_save()
+            self.store.schedule_save()
         self.render_classes()
 
     def render_classes(self) -> None:
@@ -389,34 +373,8 @@ class TeachApp:
         self.loop.pause(False)
         self._keep_screen_on()
 
-    def save_file(self) -> None:
-        self.b.download_text(DATASET_FILE, dataset_format.dumps(self.trainer.dataset()))
-
     async def load_file(self, input_element) -> None:
-        files = self.b.take_files(input_element)
-        if not files:
-            return
-        try:
-            loaded = dataset_format.loads(await self.b.read_file_text(files[0]), self.trainer.model_name, self.trainer.size)
-        except dataset_format.DatasetError as error:
-            self.page.message(f"{files[0].name}: {error} Your current dataset is unchanged.")
-            return
-        self.trainer.load(loaded)
-        self._show_settings()
-        self.render_classes()
-        await self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H))
-        self._schedule_save()
-        self.page.message(f"Loaded {loaded.total_examples()} examples in {len(loaded.classes)} classes from "
-                          f"{files[0].name}.", kind="info")
-
-    def _schedule_save(self) -> None:
-        """Keep the dataset in IndexedDB; bursts (a held button) are written once."""
-        if self._save_task is not None and not self._save_task.done():
-            self._save_task.cancel()
-        self._save_task = self.page.spawn(self._save_later())
-
-    async def _save_later(self) -> None:
-        await asyncio.sleep(SAVE_DELAY_S)
-        await self._calibrate()
-        await self.b.idb_put(self._store_key(), dataset_format.dumps(self.trainer.dataset()))
-        self.b.set_data("page", "saved", str(self.trainer.dataset().total_examples()))
+        if await self.store.load_file(input_element) is not None:
+            self._show_settings()
+            self.render_classes()
+            await self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H))

@@ -1,0 +1,73 @@
+"""Where Teach's dataset is kept: IndexedDB (restored on every visit), and files the visitor saves
+or loads. Bursts of changes (a held record button) are written once, after a short quiet spell.
+
+The IndexedDB entry is per embedding model ("dataset:centernet"); Detect reads the same entry.
+
+Example:
+    store = DatasetStore(bridge, page, trainer, on_saved=recalibrate)
+    await store.restore()                  # the examples of the last visit, if any
+    store.schedule_save()                  # after every change
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import dataset as dataset_format
+
+SAVE_DELAY_S = 0.5
+DATASET_FILE = "train-your-browser-dataset.json"
+
+
+def store_key(model_name: str) -> str:
+    return f"dataset:{model_name}"
+
+
+class DatasetStore:
+    def __init__(self, bridge, page, trainer, before_save):
+        self.b = bridge
+        self.page = page
+        self.trainer = trainer
+        self.before_save = before_save  # async: work worth doing once per burst (recalibrating)
+        self._save_task = None
+
+    async def restore(self) -> None:
+        text = await self.b.idb_get(store_key(self.trainer.model_name))
+        if not text:
+            return
+        try:
+            self.trainer.load(dataset_format.loads(text, self.trainer.model_name, self.trainer.size))
+        except dataset_format.DatasetError as error:
+            self.page.message(f"The dataset saved in this browser could not be restored: {error}")
+
+    def save_file(self) -> None:
+        self.b.download_text(DATASET_FILE, dataset_format.dumps(self.trainer.dataset()))
+
+    async def load_file(self, input_element) -> dataset_format.Dataset | None:
+        """The chosen file's dataset, now the trainer's; None (and a message) when there is none."""
+        files = self.b.take_files(input_element)
+        if not files:
+            return None
+        try:
+            loaded = dataset_format.loads(await self.b.read_file_text(files[0]), self.trainer.model_name, self.trainer.size)
+        except dataset_format.DatasetError as error:
+            self.page.message(f"{files[0].name}: {error} Your current dataset is unchanged.")
+            return None
+        self.trainer.load(loaded)
+        self.schedule_save()
+        self.page.message(f"Loaded {loaded.total_examples()} examples in {len(loaded.classes)} classes from "
+                          f"{files[0].name}.", kind="info")
+        return loaded
+
+    def schedule_save(self) -> None:
+        """Keep the dataset in IndexedDB; bursts (a held button) are written once."""
+        if self._save_task is not None and not self._save_task.done():
+            self._save_task.cancel()
+        self._save_task = self.page.spawn(self._save_later())
+
+    async def _save_later(self) -> None:
+        await asyncio.sleep(SAVE_DELAY_S)
+        await self.before_save()
+        dataset = self.trainer.dataset()
+        await self.b.idb_put(store_key(self.trainer.model_name), dataset_format.dumps(dataset))
+        self.b.set_data("page", "saved", str(dataset.total_examples()))
