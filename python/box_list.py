@@ -24,7 +24,7 @@ def box_colour(placed: Placed) -> str:
 def list_item(p: Placed) -> str:
     """A drawn box as an <li>: its data-* attributes carry what was drawn, in CSS px of the overlay."""
     track = "" if p.track is None else f' data-track="{p.track}"'
-    return (f'<li data-label="{html.escape(p.label)}" data-score="{p.score:.4f}" data-x="{p.x:.1f}" '
+    return (f'<li data-label="{html.escape(p.label)}" data-title="{html.escape(p.name or p.label)}" data-score="{p.score:.4f}" data-x="{p.x:.1f}" '
             f'data-y="{p.y:.1f}" data-w="{p.w:.1f}" data-h="{p.h:.1f}" data-colour="{box_colour(p)}"{track}>'
             f'{html.escape(p.text)}</li>')
 

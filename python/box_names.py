@@ -22,13 +22,6 @@ from detections import Detection
 from embedder import Embedder
 from knn_trainer import KnnTrainer
 
-SEPARATOR = " · "
-
-
-def named_label(label: str, name: str) -> str:
-    return f"{label}{SEPARATOR}{name}"
-
-
 def classes_text(classes: ClassList) -> str:
     """'my mug (4), your mug (6)': the taught classes and how many examples each has."""
     return ", ".join(f"{name} ({count})" for name, count in zip(classes.names(), classes.counts()) if count)
@@ -113,7 +106,7 @@ class BoxNamer:
         named = list(detections)
         for i, answer in zip(picked, answers):
             if answer.sure and answer.index is not None:
-                named[i] = replace(detections[i], label=named_label(detections[i].label, names[answer.index]))
+                named[i] = replace(detections[i], name=names[answer.index])
         return named
 
     def dispose(self) -> None:

@@ -15,11 +15,20 @@ from formatting import percent
 ROW = 6  # both decoders pack one candidate per six floats
 
 
+NAME_SEPARATOR = " · "
+
+
 @dataclass(frozen=True)
 class Detection:
     label: str
     score: float
     box: tuple[float, float, float, float]  # x1, y1, x2, y2 as fractions of the frame
+    name: str | None = None  # the visitor's class for this box, where Detect named it
+
+    @property
+    def title(self) -> str:
+        """What the box is called: "cup", or "cup · my mug" once named."""
+        return self.label if self.name is None else f"{self.label}{NAME_SEPARATOR}{self.name}"
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """Objects followed across frames: a stable id per object, a label that does not flicker, counts.
 
 Pure Python over `detections.Detection`s (no bridge), like detections.py. Each frame's boxes are
-matched to the live tracks by overlap (IoU), best pairs first; a track missed for a few frames is
-kept so that a one-frame miss does not give the object a new id; a box that matches nothing starts
-a new track with the next id. A track's label is the most frequent of its recent labels (the most
-recent wins a tie), so a detector that says "cup" one frame and "bowl" the next shows one name.
+matched to the live tracks by overlap (IoU), best pairs first; a box of another class than its
+track's last one must overlap it closely (one object relabelled, not another object in its place); a
+track missed for a few frames is kept so that a one-frame miss does not give the object a new id; a
+box that matches nothing starts a new track with the next id. A track's label is the most frequent
+of its recent titles ("cup", "cup · my mug"; the most recent wins a tie), so a detector that says
+"cup" one frame and "bowl" the next shows one name.
 
 Example:
     tracker = Tracker()
@@ -22,6 +24,8 @@ from dataclasses import dataclass, field
 from detections import Detection, iou
 
 MIN_IOU = 0.3     # a box overlapping a track's last box less than this is another object
+MIN_IOU_RELABEL = 0.7  # ...and one of another class, less than this (measured: a person and the
+                       # motorcycle shown next in the same place overlap 0.52; cup/bowl flips ~0.9)
 MEMORY = 15       # frames a track survives unseen (an object hidden or missed for half a second at 30 fps)
 VOTE_FRAMES = 8   # recent labels a track's name is voted from
 
@@ -31,6 +35,7 @@ class Track:
     id: int
     box: tuple[float, float, float, float]
     score: float
+    coco: str  # the detector's class in the last frame seen
     recent: deque = field(default_factory=lambda: deque(maxlen=VOTE_FRAMES))
     missed: int = 0  # frames since last seen
 
@@ -50,6 +55,8 @@ def match(tracks: list[Track], detections: list[Detection], min_iou: float = MIN
     for overlap, ti, di in pairs:
         if overlap < min_iou:
             break
+        if tracks[ti].coco != detections[di].label and overlap < max(min_iou, MIN_IOU_RELABEL):
+            continue
         if ti not in used_tracks and di not in used_detections:
             used_tracks.add(ti)
             used_detections.add(di)
@@ -74,8 +81,8 @@ class Tracker:
         seen: dict[int, Track] = {}
         for ti, di in match(self.tracks, detections, self.min_iou):
             track, found = self.tracks[ti], detections[di]
-            track.box, track.score, track.missed = found.box, found.score, 0
-            track.recent.append(found.label)
+            track.box, track.score, track.coco, track.missed = found.box, found.score, found.label, 0
+            track.recent.append(found.title)
             seen[di] = track
         matched = {track.id for track in seen.values()}
         for track in self.tracks:
@@ -84,8 +91,8 @@ class Tracker:
         self.tracks = [t for t in self.tracks if t.missed <= self.memory]
         for di, found in enumerate(detections):
             if di not in seen:
-                track = Track(self.next_id, found.box, found.score)
-                track.recent.append(found.label)
+                track = Track(self.next_id, found.box, found.score, found.label)
+                track.recent.append(found.title)
                 self.next_id += 1
                 self.tracks.append(track)
                 seen[di] = track

@@ -80,11 +80,11 @@ def test_camera_messages_name_the_pages_button():
 
 def test_list_items_carry_what_was_drawn_and_escape_labels():
     item = list_html([Placed("a<b", 0.61234, 1.25, 2, 3, 4)])
-    assert item == ('<li data-label="a&lt;b" data-score="0.6123" data-x="1.2" data-y="2.0" data-w="3.0" '
+    assert item == ('<li data-label="a&lt;b" data-title="a&lt;b" data-score="0.6123" data-x="1.2" data-y="2.0" data-w="3.0" '
                     'data-h="4.0" data-colour="#00e676">a&lt;b 61%</li>')
-    tracked = list_html([Placed("cup", 0.5, 0, 0, 1, 1, track=2, name="bowl")])
-    assert tracked == ('<li data-label="cup" data-score="0.5000" data-x="0.0" data-y="0.0" data-w="1.0" '
-                       'data-h="1.0" data-colour="#ffd600" data-track="2">#2 bowl 50%</li>')
+    tracked = list_html([Placed("cup", 0.5, 0, 0, 1, 1, track=2, name="cup · my mug")])
+    assert tracked == ('<li data-label="cup" data-title="cup · my mug" data-score="0.5000" data-x="0.0" data-y="0.0" data-w="1.0" '
+                       'data-h="1.0" data-colour="#ffd600" data-track="2">#2 cup · my mug 50%</li>')
 
 
 # ---------------------------------------------------------------- the page

@@ -79,3 +79,22 @@ def test_identify_names_the_boxes_of_the_last_frame_without_changing_anything():
 def test_counts_text():
     assert counts_text({}) == "Nothing counted yet."
     assert counts_text({"cup": (0, 3), "person": (2, 2)}) == "In view: 2 person · seen since the start: 2 person, 3 cup"
+
+
+def test_another_class_in_the_same_place_is_another_object_unless_it_overlaps_closely():
+    tracker = Tracker()
+    person = Detection("person", 0.6, (0.02, 0.02, 0.72, 1.0))
+    motorcycle = Detection("motorcycle", 0.5, (0.16, 0.1, 0.91, 0.9))  # IoU 0.52 with the person
+    assert ids(tracker.update([person])) == [1]
+    assert ids(tracker.update([motorcycle])) == [2]  # not the person's track taken over
+    assert ids(tracker.update([person])) == [1]      # the person, back within the memory
+    bowl = Detection("bowl", 0.4, (0.03, 0.02, 0.72, 0.98))  # the person relabelled in place (IoU ~0.97)
+    assert ids(tracker.update([bowl])) == [1]
+
+
+def test_a_named_box_is_voted_and_counted_by_its_title():
+    tracker = Tracker()
+    for name in ("my mug", None, "my mug"):
+        (track,) = tracker.update([Detection("cup", 0.8, (0.1, 0.1, 0.3, 0.3), name)])
+    assert track.label == "cup · my mug"  # one frame not sure does not rename it
+    assert tracker.counts() == {"cup · my mug": (1, 1)}
