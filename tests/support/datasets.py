@@ -12,11 +12,16 @@ CENTERNET = ("centernet", 720)
 
 
 def make_dataset(counts: dict[str, int], model: str = CENTERNET[0], size: int = CENTERNET[1],
-                 seed: int = 0) -> dataset_format.Dataset:
+                 seed: int = 0, spread: float | None = None) -> dataset_format.Dataset:
+    """`spread`: each class's examples lie around one random direction, this far (noise relative to
+    it), as a real class's do; None: independent random vectors."""
     rng = np.random.default_rng(seed)
     classes = []
     for name, count in counts.items():
-        vectors = rng.normal(size=(count, size)).astype("<f4")
+        vectors = rng.normal(size=(count, size))
+        if spread is not None:
+            vectors = rng.normal(size=(1, size)) + spread * vectors
+        vectors = vectors.astype("<f4")
         classes.append(dataset_format.ClassData(name, [v.tobytes() for v in vectors]))
     return dataset_format.Dataset(model, size, classes)
 
