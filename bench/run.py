@@ -15,6 +15,7 @@ Parts:
   bytes  bytes of the first visit by kind (runtime, libraries, models, app), raw, gzip, brotli.
   knn    nearest-examples predict time with 10..10,000 stored examples vs one embedding inference.
   soak   numTensors and JS heap over 10,000 frames of the Python Teach page on the fastest backend.
+  naming Detect's frame with 0, 1 and 5 boxes named by the visitor's classes, Python vs plain JS (wasm).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from support.datasets import write_dataset  # noqa: E402
 from support.photos import PHOTOS  # noqa: E402
 from support.service_worker import SERVICE_WORKER_READY  # noqa: E402
 from support.y4m import fit, write_y4m  # noqa: E402
+from skimage import data as photos  # noqa: E402
 
 try:
     import brotli
@@ -496,6 +498,87 @@ def gc_and_measure(page) -> dict:
         frames: Number(document.body.dataset.frames || 0), t: performance.now()})""")
 
 
+# A frame of six photos (3 x 2) in which CenterNet finds five objects scoring >= 0.5 (two people, two
+# motorcycles, a cat; measured): "one" names the cat only, "five" every box, "none" switches naming off.
+NAMING_THRESHOLD = 50
+NAMING_CASES = {"none": None, "one": "cat", "five": "all"}
+NAMING_SETTLE_FRAMES = 5  # a frame here costs ~1 s: the loop part's 30 would cost minutes per page
+
+
+def naming_frame():
+    import numpy as np
+    from skimage.transform import resize
+
+    def square(image, side: int = 256):
+        return (resize(image[..., :3], (side, side), anti_aliasing=True) * 255).astype(np.uint8)
+
+    astronaut, motorcycle = PHOTOS["astronaut"](), PHOTOS["motorcycle"]()[:, 100:600]
+    coffee, cat = photos.coffee()[:, 100:500], photos.chelsea()[:, 75:375]
+    top = [square(astronaut), square(motorcycle), square(coffee)]
+    bottom = [square(cat), square(astronaut[:, ::-1]), square(motorcycle[:, ::-1])]
+    return np.concatenate([np.concatenate(top, 1), np.concatenate(bottom, 1)], 0)
+
+
+def open_naming(bench: Bench, context, impl: str, target: str | None, boot_s: float):
+    """The Detect page with its threshold at NAMING_THRESHOLD and naming `target` ("all", one COCO
+    label, None: off), on its loop; the Python page names with the benchmark's dataset file."""
+    page = context.new_page()
+    if impl == "js":
+        name = f"&name={target}" if target else ""
+        page.goto(bench.base + f"bench/detect.html?backend=wasm&threshold={NAMING_THRESHOLD / 100}"
+                  f"&examples={EXAMPLES_PER_CLASS}{name}")
+    else:
+        page.goto(bench.base + "detect.html?backend=wasm")
+    page.wait_for_selector("body[data-state=ready], body[data-state=error]", state="attached", timeout=boot_s * 1000)
+    if page.get_attribute("body", "data-state") == "error":
+        raise RuntimeError(f"detect/{impl} failed: {page.text_content('#message')}")
+    if impl == "python":
+        page.locator("#threshold").fill(str(NAMING_THRESHOLD))
+        if target:
+            page.set_input_files("#naming-load", str(bench.dataset))
+            page.wait_for_selector("#naming[data-on=true]", state="attached", timeout=30_000)
+            if target != "all":
+                page.select_option("#naming-only", target)
+        page.click("#camera-start")
+    page.wait_for_selector("body[data-frames]", state="attached", timeout=boot_s * 1000)
+    return page
+
+
+def boxes_shown(page) -> int:
+    return int(page.get_attribute("#detections", "data-count") or 0)
+
+
+def part_naming(bench: Bench, quick: bool) -> list[dict]:
+    """ms per Detect frame with 0, 1 and 5 boxes named, Python and plain JS back to back per round."""
+    frames, rounds, boot_s = (5, 1, 120) if quick else (20, 3, 120)
+    rows = []
+    for case, target in NAMING_CASES.items():
+        row = {"case": case, "names": target, "backend": "wasm", "frames_per_window": frames, "rounds": rounds}
+        windows: dict[str, list[dict]] = {"python": [], "js": []}
+        for round_ in range(rounds):
+            for impl in ("python", "js") if round_ % 2 == 0 else ("js", "python"):
+                context = bench.context()
+                with recorded(row, context):
+                    page = open_naming(bench, context, impl, target, boot_s)
+                    bench.window(page, NAMING_SETTLE_FRAMES, boot_s)
+                    windows[impl].append(measured_window(page, frames, 5 * 4 * frames + 10, profile=False))
+                    row[f"{impl}_boxes"] = boxes_shown(page)
+                if "skipped" in row:
+                    break
+            if "skipped" in row:
+                break
+        if "skipped" not in row:
+            row.update(loop_figures(windows))
+        print(f"  naming {case:5s} {summary_loop(row)}", flush=True)
+        rows.append(row)
+    base = next((r for r in rows if r["case"] == "none" and "python" in r), None)
+    for row in rows:
+        if base and "python" in row:
+            row["python_vs_none"] = round(row["python"]["ms_per_frame"] / base["python"]["ms_per_frame"], 2)
+            row["js_vs_none"] = round(row["js"]["ms_per_frame"] / base["js"]["ms_per_frame"], 2)
+    return rows
+
+
 def part_soak(bench: Bench, backend: str, frames: int, max_s: float) -> dict:
     context = bench.context()
     out = {"backend": backend, "target_frames": frames, "samples": []}
@@ -617,6 +700,15 @@ def print_table(result: dict) -> None:
                 continue
             sizes = "  ".join(f"{n}: {fmt(r[f'knn_predict_ms_{n}'], 2)}" for n in KNN_SIZES)
             print(f"{r['backend']:7s} inference {fmt(r['embedding_inference_ms'], 1)}   knn {sizes}")
+    if "naming" in result:
+        print("\nDetect frame with boxes named (wasm; ms per frame, median; ratio = fps Python / fps JS)")
+        for r in result["naming"]:
+            if "skipped" in r:
+                print(f"{r['case']:5s} skipped: {r['skipped']}")
+                continue
+            print(f"{r['case']:5s} python {fmt(r['python']['ms_per_frame'], 1)} ({r.get('python_vs_none', '–')}x none)  "
+                  f"js {fmt(r['js']['ms_per_frame'], 1)} ({r.get('js_vs_none', '–')}x none)  ratio {fmt(r['ratio'], 3)} "
+                  f"[{fmt(r['ratio_range'][0], 3)}..{fmt(r['ratio_range'][1], 3)}]  boxes {r.get('python_boxes')}/{r.get('js_boxes')}")
     if "soak" in result:
         s = result["soak"]
         if "skipped" in s:
@@ -625,6 +717,12 @@ def print_table(result: dict) -> None:
             print(f"\nSoak ({s['backend']}): {s['frames']} frames in {s['seconds']} s; numTensors growth "
                   f"{s['tensor_growth']}; JS heap growth {fmt(s['js_heap_growth_bytes'] and s['js_heap_growth_bytes'] / 1e6, 2)} MB"
                   + (f" ({s['note']})" if s.get("note") else ""))
+
+
+def launch(playwright, video: Path):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}",
+        "--autoplay-policy=no-user-gesture-required", "--enable-precise-memory-info"])
 
 
 def main() -> None:
@@ -646,9 +744,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         work = Path(tmp)
         video = write_y4m(work / "astronaut.y4m", [fit(PHOTOS["astronaut"](), 320, 240)], fps=10, repeat=5)
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}",
-            "--autoplay-policy=no-user-gesture-required", "--enable-precise-memory-info"])
+        browser = launch(playwright, video)
         bench = Bench(browser, serve(), work)
         result["environment"] = environment(bench)
         print(f"renderer: {result['environment']['webgl_renderer']}", flush=True)
@@ -672,6 +768,11 @@ def main() -> None:
             frames = 200 if args.quick else args.soak_frames
             result["soak"] = part_soak(bench, fastest, frames, args.soak_max_s)
         browser.close()
+        if "naming" in parts:
+            video = write_y4m(work / "six-photos.y4m", [naming_frame()], fps=10, repeat=5)
+            browser = launch(playwright, video)
+            result["naming"] = part_naming(Bench(browser, bench.base, work), args.quick)
+            browser.close()
     result["seconds"] = round(time.monotonic() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))

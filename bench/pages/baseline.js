@@ -25,8 +25,57 @@ const TYB = {
     const base = `../models/${name}/`;
     const manifest = await (await fetch(base + "manifest.json")).json();
     const labels = await (await fetch(base + (manifest.labels || "labels.json"))).json();
-    const model = await tf.loadGraphModel(base + (manifest.model_json || "model.json"));
+    const modelJson = await (await fetch(base + (manifest.model_json || "model.json"))).json();
+    // As the Python page (python/model_files.py any_size_input): a model with an embedding output
+    // takes inputs of any batch and size, so object crops are embedded in one batch.
+    if (manifest.outputs.embedding) {
+      const input = modelJson.modelTopology.node.find((n) => n.name === manifest.input.name && n.op === "Placeholder");
+      const dims = input.attr.shape.shape.dim;
+      input.attr.shape.shape.dim = [{ size: "-1" }, { size: "-1" }, { size: "-1" }, ...dims.slice(3)];
+    }
+    const paths = modelJson.weightsManifest.flatMap((group) => group.paths);
+    const shards = await Promise.all(paths.map(async (path) => new Uint8Array(await (await fetch(base + path)).arrayBuffer())));
+    const weightData = new Uint8Array(shards.reduce((total, shard) => total + shard.length, 0));
+    shards.reduce((offset, shard) => (weightData.set(shard, offset), offset + shard.length), 0);
+    const model = await tf.loadGraphModel(tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology, format: modelJson.format, generatedBy: modelJson.generatedBy,
+      convertedBy: modelJson.convertedBy, weightSpecs: modelJson.weightsManifest.flatMap((group) => group.weights),
+      weightData: weightData.buffer,
+    }));
     return { model, manifest, labels };
+  },
+
+  unit(rows) {
+    return tf.div(rows, tf.maximum(tf.norm(rows, "euclidean", 1, true), 1e-12));
+  },
+
+  // Random unit-length example rows, `perClass` per class, as a dataset file gives the Python page.
+  examples(perClass, classes, size) {
+    return {
+      matrix: tf.tidy(() => TYB.unit(tf.randomNormal([perClass * classes, size]))),
+      labels: Array.from({ length: perClass * classes }, (_, row) => Math.floor(row / perClass)),
+    };
+  },
+
+  // The k examples nearest each query row, in one tidy and one read; a majority vote per row, ties to
+  // the nearest (python/bridge/tensors.py nearest, python/neighbours.py vote).
+  async predict({ matrix, labels }, queries, k, classes) {
+    const found = tf.tidy(() => {
+      const rows = TYB.unit(tf.reshape(queries, [-1, matrix.shape[1]]));
+      const top = tf.topk(tf.matMul(rows, matrix, false, true), k);
+      return tf.concat([top.values, tf.cast(top.indices, "float32")], 1);
+    });
+    const values = await found.data();
+    found.dispose();
+    const answers = [];
+    for (let start = 0; start < values.length; start += 2 * k) {
+      const counts = new Array(classes).fill(0);
+      const rows = Array.from(values.subarray(start + k, start + 2 * k), (v) => labels[v]);
+      rows.forEach((c) => counts[c]++);
+      const best = Math.max(...counts);
+      answers.push({ label: rows.find((c) => counts[c] === best), confidences: counts.map((c) => c / k), distance: 1 - values[start] });
+    }
+    return answers;
   },
 
   // Pixels 0..255 -> float32 [1, H, W, 3] in the model's input range (call inside tf.tidy).

@@ -17,29 +17,9 @@
   await warm.data();
   warm.dispose();
 
-  const unit = (m) => tf.div(m, tf.maximum(tf.norm(m, "euclidean", 1, true), 1e-12));
-  // Unit-length example rows, as the Python page's dataset load makes them; labels[row] is the class.
-  const examplesOf = (perClass, classes) => ({
-    matrix: tf.tidy(() => unit(tf.randomNormal([perClass * classes, size]))),
-    labels: Array.from({ length: perClass * classes }, (_, row) => Math.floor(row / perClass)),
-  });
-  // One tidy (cosine similarity, top k) and one read; a majority vote, ties to the nearest example.
-  const predict = async ({ matrix, labels }, query, k, classes) => {
-    const found = tf.tidy(() => {
-      const top = tf.topk(tf.matMul(unit(tf.reshape(query, [-1, size])), matrix, false, true), k);
-      return tf.concat([top.values, tf.cast(top.indices, "float32")], 1);
-    });
-    const values = await found.data();
-    found.dispose();
-    const counts = new Array(classes).fill(0);
-    const rows = Array.from(values.subarray(k, 2 * k), (v) => labels[v]);
-    rows.forEach((c) => counts[c]++);
-    const best = Math.max(...counts);
-    return { label: rows.find((c) => counts[c] === best), confidences: counts.map((c) => c / k), distance: 1 - values[0] };
-  };
   // As many examples as the benchmark loads into the Python page (a dataset file): `?examples=3` per class A and B.
   const perClass = Number(TYB.params.get("examples") || 3);
-  const examples = examplesOf(perClass, 2);
+  const examples = TYB.examples(perClass, 2, size);
   const bars = CLASSES.slice(0, 2).map((name) => {
     const row = document.createElement("div");
     row.innerHTML = '<span class="label"></span><span class="track"><span class="fill"></span></span><span class="value">0%</span>';
@@ -55,7 +35,7 @@
     if (!TYB.ready(video)) return false;
     const embedding = embed(video);
     try {
-      const { label, confidences } = await predict(examples, embedding, Math.min(k, perClass), 2);
+      const [{ label, confidences }] = await TYB.predict(examples, embedding, Math.min(k, perClass), 2);
       const name = CLASSES[label];
       document.getElementById("predicted").textContent = `${name} (${Math.round(confidences[label] * 100)}%)`;
       document.getElementById("prediction").dataset.label = name;
@@ -73,13 +53,13 @@
 
   // For the benchmark: KNN predict time with n stored examples vs one embedding inference (median ms).
   window.benchKnn = async (n, runs) => {
-    const bench = examplesOf(Math.ceil(n / 4), 4);
+    const bench = TYB.examples(Math.ceil(n / 4), 4, size);
     const query = tf.randomNormal([size]);
-    await predict(bench, query, k, 4); // warm-up
+    await TYB.predict(bench, query, k, 4); // warm-up
     const times = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      await predict(bench, query, k, 4);
+      await TYB.predict(bench, query, k, 4);
       times.push(performance.now() - t0);
     }
     query.dispose();
