@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from class_list import ClassList
 from dataset import ClassData, Dataset
-from neighbours import (DEFAULT_STRICTNESS, MAX_K, MIN_K, STRICTNESS, Answer, calibrate, nearest_same_class, parse_rows,
-                        sensible_k, vote)
+from neighbours import (DEFAULT_STRICTNESS, MAX_K, MIN_K, STRICTNESS, Answer, Neighbours, calibrate, nearest_same_class,
+                        parse_rows, sensible_k, vote)
 
 CALIBRATION_CHUNK = 256   # examples per leave-one-out query: a [256, N] similarity matrix at a time
 CALIBRATION_K = 8         # neighbours looked at for an example's nearest one of its own class
@@ -94,20 +94,26 @@ class KnnTrainer:
             self.bridge.dispose(found)
         return [vote(n, self.labels, len(self.classes), self.threshold) for n in parse_rows(values, k)]
 
-    async def calibrate(self) -> float:
-        """The "sure" threshold from the examples: leave-one-out distances within each class."""
+    async def leave_one_out(self, k: int) -> list[Neighbours]:
+        """Each example's k nearest examples (itself among them, first), in example order: what
+        calibration and the evaluation view need, read CALIBRATION_CHUNK examples at a time."""
         total = len(self.labels)
-        if total < 2:
-            self.threshold = float("inf")
-            return self.threshold
-        k = min(CALIBRATION_K, total)
-        neighbours = []
+        k = min(k, total)
+        neighbours: list[Neighbours] = []
         for start in range(0, total, CALIBRATION_CHUNK):
             found = self._tidy(self._leave_one_out, start, min(CALIBRATION_CHUNK, total - start), k)
             try:
                 neighbours += parse_rows(await self.bridge.read_floats(found), k)
             finally:
                 self.bridge.dispose(found)
+        return neighbours
+
+    async def calibrate(self) -> float:
+        """The "sure" threshold from the examples: leave-one-out distances within each class."""
+        if len(self.labels) < 2:
+            self.threshold = float("inf")
+            return self.threshold
+        neighbours = await self.leave_one_out(CALIBRATION_K)
         self.threshold = calibrate(nearest_same_class(neighbours, self.labels), self.strictness)
         return self.threshold
 
