@@ -1,7 +1,8 @@
 """The Teach page's class cards and confidence bars: DOM built from a ClassList, updated in place.
 
 Cards carry data-action/data-index attributes so one delegated listener per event serves them all
-(re-rendering makes no new proxies); thumbnails are canvases kept per class across re-renders.
+(re-rendering makes no new proxies); thumbnails are canvases kept per class across re-renders, each
+in a button that picks its example (data-example: its position in the class) to remove or move.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ CARD_HTML = (
     '<label class="button">Add images <input type="file" accept="image/*" multiple class="visually-hidden" data-action="upload"></label>'
     '<button type="button" data-action="clear">Clear</button>'
     '<button type="button" class="danger" data-action="remove">Remove</button></div>'
-    '<div class="thumbs"></div>')
+    '<div class="thumbs"></div>'
+    '<p class="example-actions" hidden><span class="picked"></span> '
+    '<button type="button" class="danger" data-action="remove-example">Remove it</button> '
+    '<select data-action="move-example"></select></p>')
 BAR_HTML = '<span class="label"></span><span class="track"><span class="fill"></span></span><span class="value">0%</span>'
 
 
@@ -28,7 +32,8 @@ def count_text(count: int) -> str:
 class ClassCards:
     def __init__(self, bridge):
         self.b = bridge
-        self.thumbs: dict[int, list] = {}   # id(ClassData) -> thumbnail canvases
+        self.thumbs: dict[int, list] = {}   # id(ClassData) -> thumbnail buttons
+        self.picked: tuple[int, int] | None = None  # (class, example) whose thumbnail was chosen
         self._cards: list = []
         self._bars: list[tuple] = []        # (row, fill, value) per class
         self._shown: list[tuple] = []       # the rows last written, so unchanged bars cost nothing
@@ -40,6 +45,7 @@ class ClassCards:
         card_list.replaceChildren()
         bar_list.replaceChildren()
         self._cards, self._bars, self._shown = [], [], []
+        self.picked = None
         for index, data in enumerate(classes.classes):
             self._cards.append(card_list.appendChild(self._card(index, data)))
             bar_list.appendChild(self._bar(data.name))
@@ -52,8 +58,11 @@ class ClassCards:
         """The saved thumbnails of each class's last THUMBS_SHOWN examples (a reload, a loaded file);
         stops if the classes change meanwhile."""
         self.forget_thumbs()
+        for card in self._cards:
+            card.querySelector(".thumbs").replaceChildren()
         for data in list(classes.classes):
-            for thumbnail in data.thumbnails[-THUMBS_SHOWN:]:
+            first = max(0, len(data.thumbnails) - THUMBS_SHOWN)
+            for example, thumbnail in enumerate(data.thumbnails[first:], start=first):
                 mime = image_type(thumbnail)
                 if mime is None:  # an example saved without one
                     continue
@@ -64,7 +73,7 @@ class ClassCards:
                     bitmap.close()
                 if data not in classes.classes:
                     return
-                self.add_thumb(classes, classes.classes.index(data), canvas)
+                self.add_thumb(classes, classes.classes.index(data), canvas, example)
 
     def _card(self, index: int, data):
         card = self.b.make("div", "class-card")
@@ -78,7 +87,10 @@ class ClassCards:
         # Every card has these three: their names say which class, for a screen reader's list of controls.
         for action, verb in (("upload", "Add images to"), ("clear", "Clear"), ("remove", "Remove")):
             card.querySelector(f"[data-action={action}]").setAttribute("aria-label", f"{verb} {data.name}")
-        card.querySelector(".thumbs").append(*self.thumbs.get(id(data), []))
+        thumbs = self.thumbs.get(id(data), [])
+        for thumb in thumbs:
+            thumb.dataset.index = str(index)
+        card.querySelector(".thumbs").append(*thumbs)
         return card
 
     def _bar(self, name: str):
@@ -88,12 +100,39 @@ class ClassCards:
         self._bars.append((row, row.querySelector(".fill"), row.querySelector(".value")))
         return row
 
-    def add_thumb(self, classes, index: int, canvas) -> None:
-        canvases = self.thumbs.setdefault(id(classes.classes[index]), [])
-        canvases.append(canvas)
-        self._cards[index].querySelector(".thumbs").appendChild(canvas)
-        if len(canvases) > THUMBS_SHOWN:
-            canvases.pop(0).remove()
+    def add_thumb(self, classes, index: int, canvas, example: int | None = None) -> None:
+        """`canvas` as the thumbnail of example `example` of class `index` (None: its newest)."""
+        data = classes.classes[index]
+        example = len(data.embeddings) - 1 if example is None else example
+        thumb = self.b.make("button", "thumb")
+        thumb.type = "button"
+        thumb.dataset.action, thumb.dataset.index, thumb.dataset.example = "pick-example", str(index), str(example)
+        thumb.setAttribute("aria-label", f"Example {example + 1} of {data.name}")
+        thumb.appendChild(canvas)
+        thumbs = self.thumbs.setdefault(id(data), [])
+        thumbs.append(thumb)
+        self._cards[index].querySelector(".thumbs").appendChild(thumb)
+        if len(thumbs) > THUMBS_SHOWN:
+            thumbs.pop(0).remove()
+
+    def pick(self, classes, index: int, example: int) -> None:
+        """Show what can be done with one example: remove it, or move it to another class."""
+        self.picked = (index, example)
+        for card_index, card in enumerate(self._cards):
+            card.querySelector(".example-actions").hidden = card_index != index
+            for thumb in card.querySelectorAll(".thumb"):
+                thumb.setAttribute("aria-pressed", "true" if (card_index, int(thumb.dataset.example)) == self.picked
+                                   else "false")
+        card = self._cards[index]
+        card.querySelector(".picked").textContent = f"Example {example + 1}:"
+        move = card.querySelector("[data-action=move-example]")
+        move.setAttribute("aria-label", f"Move example {example + 1} of {classes.classes[index].name} to")
+        move.innerHTML = '<option value="">Move to…</option>'
+        for other, data in enumerate(classes.classes):
+            if other != index:
+                option = self.b.make("option", text=data.name)
+                option.value = str(other)
+                move.appendChild(option)
 
     def update_counts(self, counts: list[int]) -> None:
         for card, count in zip(self._cards, counts):

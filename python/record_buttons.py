@@ -28,7 +28,7 @@ class RecordButtons:
         self.once: int | None = None        # a click: one example on the next frame
 
     def wire(self, class_list, on_click) -> None:
-        """`on_click(action, index)`: the cards' other buttons (clear, remove, ...)."""
+        """`on_click(action, index, element)`: the cards' other buttons (clear, remove, a thumbnail...)."""
         b = self.b
         self._on_other_click = on_click
         b.listen(class_list, "pointerdown", self._on_pointerdown)
@@ -93,4 +93,4 @@ class RecordButtons:
             if event.detail == 0:  # keyboard activation: no pointer events
                 self.once = index
         elif action is not None:
-            self._on_other_click(action, index)
+            self._on_other_click(action, index, event.target.closest("[data-action]"))

@@ -289,21 +289,29 @@ class TeachApp:
         self.b.set_text("strictness-value", f"×{strictness:.1f}")
         self.store.schedule_save()  # which recalibrates
 
-    def _on_card_click(self, action: str, index: int) -> None:
+    def _on_card_click(self, action: str, index: int, element) -> None:
         if action == "clear":
             self._structural(lambda: self.classes.clear(index))
         elif action == "remove":
             self._structural(lambda: self.classes.remove(index))
+        elif action == "pick-example":
+            self.cards.pick(self.classes, index, int(element.dataset.example))
+        elif action == "remove-example" and self.cards.picked:
+            self._structural(lambda: self.classes.remove_example(*self.cards.picked), thumbs=True)
 
     def _on_change(self, event) -> None:
         action, index = action_of(event)
         if action == "rename":
             self._structural(lambda: self.classes.rename(index, event.target.value), rebuild=False)
+        elif action == "move-example" and self.cards.picked and event.target.value:
+            to = int(event.target.value)
+            self._structural(lambda: self.classes.move_example(*self.cards.picked, to), thumbs=True)
         elif action == "upload":
             self.page.spawn(self.add_files(index, event.target))
 
-    def _structural(self, change, rebuild: bool = True) -> None:
-        """A change to the set of classes: rebuild the KNN (dense ids) and the cards."""
+    def _structural(self, change, rebuild: bool = True, thumbs: bool = False) -> None:
+        """A change to the set of classes: rebuild the KNN (dense ids) and the cards (`thumbs`: their
+        thumbnails too, from the saved ones, when examples moved between or within classes)."""
         try:
             change()
         except ClassListError as error:
@@ -315,6 +323,8 @@ class TeachApp:
                 self.trainer.rebuild()
             self.store.schedule_save()
         self.render_classes()
+        if thumbs:
+            self.page.spawn(self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H)))
 
     def render_classes(self) -> None:
         self.cards.render(self.classes)

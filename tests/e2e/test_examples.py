@@ -1,0 +1,116 @@
+"""Teach's examples as a visitor handles them, in Chromium with the real CenterNet (wasm): "not sure"
+on a picture unlike every example, thumbnails that survive a reload and a dataset file, one example
+removed or moved from its thumbnail."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from skimage import data as photos
+from skimage import io
+
+from support.photos import write_views
+from test_teach import classify, upload, wait_counts
+
+
+@pytest.fixture(scope="module")
+def taught_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    unlike = [folder / "coffee.png", folder / "coffee-again.png"]  # one picture, two names: two answers
+    for path in unlike:
+        io.imsave(path, photos.coffee(), check_contrast=False)
+    return {"astronaut": write_views(folder, "astronaut", 4, seed=1), "motorcycle": write_views(folder, "motorcycle", 4, seed=1),
+            "held_out": write_views(folder, "astronaut", 1, seed=2)[0], "unlike": [str(p) for p in unlike]}
+
+
+def thumbnails(page) -> list[int]:
+    """Thumbnails shown per class card."""
+    return page.eval_on_selector_all(".class-card", "cards => cards.map(c => c.querySelectorAll('.thumbs canvas').length)")
+
+
+def wait_thumbnails(page, expected: list[int]) -> None:
+    page.wait_for_function(
+        "expected => JSON.stringify([...document.querySelectorAll('.class-card')].map("
+        "c => c.querySelectorAll('.thumbs canvas').length)) === expected",
+        arg=json.dumps(expected, separators=(",", ":")), timeout=30_000)
+
+
+def teach_two(opened, files) -> None:
+    upload(opened, ".class-card:nth-child(1) input[data-action=upload]", files["astronaut"])
+    upload(opened, ".class-card:nth-child(2) input[data-action=upload]", files["motorcycle"])
+    wait_counts(opened, [4, 4, 0, 0])
+
+
+def test_not_sure_on_a_picture_unlike_every_example_and_a_class_on_a_taught_one(open_page, taught_files):
+    opened = open_page("?backend=wasm", camera=False)
+    opened.wait_ready()
+    page = opened.page
+    teach_two(opened, taught_files)
+    page.wait_for_selector("body[data-saved='8']", state="attached", timeout=60_000)  # calibrated then saved
+    threshold = float(page.get_attribute("#prediction", "data-threshold"))
+    assert 0 < threshold < 1
+
+    assert classify(opened, taught_files["held_out"]) == "A"
+    assert page.get_attribute("#prediction", "data-sure") == "true"
+    assert page.text_content("#predicted").startswith("A (")
+
+    classify(opened, taught_files["unlike"][0])  # a cup of coffee: neither the astronaut nor the motorcycle
+    assert page.get_attribute("#prediction", "data-sure") == "false"
+    assert page.text_content("#predicted").startswith("not sure (nearest: ")
+    distance = float(page.text_content("#nearest").split(" away")[0].rsplit(" ", 1)[-1])
+    assert distance > threshold
+    assert page.text_content("#prediction-spoken") == "coffee.png: not sure"
+
+    # Looser: the same picture is now near enough to be named.
+    page.locator("#strictness").fill("0.5")
+    page.wait_for_function(f"Number(document.getElementById('prediction').dataset.threshold) > {threshold * 1.5}",
+                           timeout=30_000)
+    looser = float(page.get_attribute("#prediction", "data-threshold"))
+    classify(opened, taught_files["unlike"][1])
+    assert page.get_attribute("#prediction", "data-sure") == ("true" if distance <= looser else "false")
+    assert opened.errors == []
+
+
+def test_thumbnails_survive_a_reload_and_a_file_and_one_example_is_removed_or_moved(open_page, taught_files, tmp_path):
+    opened = open_page("?backend=wasm", camera=False)
+    opened.wait_ready()
+    page = opened.page
+    teach_two(opened, taught_files)
+    assert thumbnails(page) == [4, 4, 0, 0]
+
+    page.click(".class-card:nth-child(1) .thumb[data-example='1']")
+    page.click(".class-card:nth-child(1) [data-action=remove-example]")
+    wait_counts(opened, [3, 4, 0, 0])
+    page.click(".class-card:nth-child(2) .thumb[data-example='3']")
+    page.select_option(".class-card:nth-child(2) [data-action=move-example]", "0")  # to class A
+    wait_counts(opened, [4, 3, 0, 0])
+    wait_thumbnails(page, [4, 3, 0, 0])
+
+    page.wait_for_selector("body[data-saved='7']", state="attached", timeout=60_000)
+    page.reload()
+    opened.wait_ready()
+    assert opened.class_counts() == [4, 3, 0, 0]
+    wait_thumbnails(page, [4, 3, 0, 0])
+
+    with page.expect_download() as download:
+        page.click("#dataset-save")
+    saved = tmp_path / "dataset.json"
+    download.value.save_as(saved)
+    doc = json.loads(saved.read_text())
+    assert doc["version"] == 2 and [len(c["thumbnails"]) for c in doc["classes"]] == [4, 3, 0, 0]
+    assert doc["settings"]["k"] == 3
+
+    other = open_page("?backend=wasm", camera=False)  # another browser profile: nothing stored
+    other.wait_ready()
+    upload(other, "#dataset-load", [str(saved)])
+    wait_counts(other, [4, 3, 0, 0])
+    wait_thumbnails(other.page, [4, 3, 0, 0])
+    # The moved example is A's last: a motorcycle, so its thumbnail differs from the astronaut's.
+    pixels = other.page.eval_on_selector_all(
+        ".class-card:nth-child(1) .thumbs canvas",
+        "cs => cs.map(c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data))")
+    first, last = np.array(pixels[0], float), np.array(pixels[-1], float)
+    assert np.abs(first - last).mean() > 10
+    assert opened.errors == [] and other.errors == []
