@@ -16,6 +16,7 @@ CARD_HTML = (
     '<span class="count"></span></header>'
     '<div class="actions"><button type="button" class="primary record" data-action="record">Add example</button>'
     '<label class="button">Add images <input type="file" accept="image/*" multiple class="visually-hidden" data-action="upload"></label>'
+    '<label class="button">Add a folder <input type="file" webkitdirectory multiple class="visually-hidden" data-action="upload-folder"></label>'
     '<button type="button" data-action="clear">Clear</button>'
     '<button type="button" class="danger" data-action="remove">Remove</button></div>'
     '<div class="thumbs"></div>'
@@ -85,7 +86,9 @@ class ClassCards:
         record.id = f"record-{index}"
         record.textContent = f"Add example to {data.name}"
         # Every card has these three: their names say which class, for a screen reader's list of controls.
-        for action, verb in (("upload", "Add images to"), ("clear", "Clear"), ("remove", "Remove")):
+        card.dataset.index = str(index)  # a drop target: files dropped on the card go to its class
+        for action, verb in (("upload", "Add images to"), ("upload-folder", "Add a folder of images to"),
+                             ("clear", "Clear"), ("remove", "Remove")):
             card.querySelector(f"[data-action={action}]").setAttribute("aria-label", f"{verb} {data.name}")
         thumbs = self.thumbs.get(id(data), [])
         for thumb in thumbs:

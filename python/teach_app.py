@@ -16,6 +16,7 @@ from detector import detector_of
 from embedder import Embedder
 from formatting import NOT_SURE, distance_text, k_text, prediction_rows
 from frame_loop import FrameLoop
+from image_files import ImageFiles
 from knn_trainer import KnnTrainer
 from model_files import ModelError, ModelFiles, available_models
 from object_finder import ObjectFinder
@@ -52,6 +53,7 @@ class TeachApp:
         self.wake = ScreenWake(bridge, spawn=page.spawn)
         self.buttons = RecordButtons(bridge)
         self.cards = ClassCards(bridge)
+        self.image_files = ImageFiles(bridge, page)
         self.embedder: Embedder | None = None
         self.objects: ObjectFinder | None = None  # where the embedding model also detects
         self.teach_objects = False  # examples and predictions from the frame's main object
@@ -261,6 +263,8 @@ class TeachApp:
         class_list = b.el("class-list")
         self.buttons.wire(class_list, on_click=self._on_card_click)
         b.listen(class_list, "change", self._on_change)
+        b.listen(class_list, "dragover", lambda e: e.preventDefault())  # a class card takes dropped files
+        b.listen(class_list, "drop", self._on_drop)
 
     def _show_settings(self) -> None:
         """The controls show the trainer's settings (a restored or loaded dataset brings its own)."""
@@ -306,8 +310,14 @@ class TeachApp:
         elif action == "move-example" and self.cards.picked and event.target.value:
             to = int(event.target.value)
             self._structural(lambda: self.classes.move_example(*self.cards.picked, to), thumbs=True)
-        elif action == "upload":
-            self.page.spawn(self.add_files(index, event.target))
+        elif action in ("upload", "upload-folder"):
+            self.page.spawn(self.add_files(index, self.b.take_files(event.target)))
+
+    def _on_drop(self, event) -> None:
+        card = event.target.closest(".class-card")
+        event.preventDefault()
+        if card is not None:
+            self.page.spawn(self.add_files(int(card.dataset.index), self.b.dropped_files(event)))
 
     def _structural(self, change, rebuild: bool = True, thumbs: bool = False) -> None:
         """A change to the set of classes: rebuild the KNN (dense ids) and the cards (`thumbs`: their
@@ -331,38 +341,17 @@ class TeachApp:
 
     # ------------------------------------------------------------ files
 
-    async def _embed_files(self, input_element, use) -> None:
-        """Decode each chosen image, embed it (or its main object) and hand it to `use(name, bitmap,
-        embedding, region)`; files that are no image, or show no object, are named."""
-        bad, empty = [], []
-        for file in self.b.take_files(input_element):
-            try:
-                bitmap = await self.b.image_from_file(file)
-            except Exception:
-                bad.append(file.name)
-                continue
-            try:
-                # One input size for every file: each new size would compile new WebGL shaders.
-                found = await self._embed(bitmap, self.b.snapshot(bitmap, *self.embedder.input_size))
-                if found is None:
-                    empty.append(file.name)
-                    continue
-                embedding, region = found
-                try:
-                    await use(file.name, bitmap, embedding, region)
-                finally:
-                    self.b.dispose(embedding)
-            finally:
-                bitmap.close()
-        problems = ([f"Not an image this browser can read: {', '.join(bad)}."] if bad else []) + \
-            ([f"No object found in: {', '.join(empty)}."] if empty else [])
-        if problems:
-            self.page.message(" ".join(problems) + " The other files were used.")
+    async def _embed_files(self, files: list, use) -> None:
+        """Each image embedded (or its main object) and handed to `use(name, bitmap, embedding, region)`."""
+        async def embed(bitmap):
+            # One input size for every file: each new size would compile new WebGL shaders.
+            return await self._embed(bitmap, self.b.snapshot(bitmap, *self.embedder.input_size))
+        await self.image_files.each(files, embed, use)
 
-    async def add_files(self, index: int, input_element) -> None:
+    async def add_files(self, index: int, files: list) -> None:
         async def use(_name, bitmap, embedding, region):
             await self._add(index, embedding, bitmap, region)
-        await self._embed_files(input_element, use)
+        await self._embed_files(files, use)
 
     async def classify_files(self, input_element) -> None:
         """Name an image file: the live loop pauses so its prediction stays on screen."""
@@ -375,7 +364,7 @@ class TeachApp:
             still.replaceChildren(self.b.snapshot(bitmap, bitmap.width, bitmap.height))
             self.b.set_hidden("still", False)
             await self._predict(embedding, name)
-        await self._embed_files(input_element, use)
+        await self._embed_files(self.b.take_files(input_element), use)
 
     def resume_camera(self) -> None:
         self.b.set_hidden("still", True)

@@ -15,7 +15,7 @@ from pyodide.ffi import create_proxy
 from .core import js_value, keep, listen
 
 __all__ = ["document", "el", "make", "set_text", "set_hidden", "set_data", "page_visible", "on_visibility_change", "coarse_pointer",
-           "download_text", "read_file_text", "take_files", "next_animation_frame", "element_size", "on_resize"]
+           "download_text", "read_file_text", "take_files", "dropped_files", "next_animation_frame", "element_size", "on_resize"]
 
 document = js.document
 
@@ -81,6 +81,12 @@ def take_files(input_element) -> list:
     files = [input_element.files.item(i) for i in range(input_element.files.length)]
     input_element.value = ""
     return files
+
+
+def dropped_files(event) -> list:
+    """The files dropped in a drop event (none when text or a link was dropped)."""
+    files = event.dataTransfer.files if event.dataTransfer else None
+    return [files.item(i) for i in range(files.length)] if files else []
 
 
 def element_size(element) -> tuple[float, float]:

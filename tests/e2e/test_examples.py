@@ -5,6 +5,7 @@ removed or moved from its thumbnail."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -114,3 +115,55 @@ def test_thumbnails_survive_a_reload_and_a_file_and_one_example_is_removed_or_mo
     first, last = np.array(pixels[0], float), np.array(pixels[-1], float)
     assert np.abs(first - last).mean() > 10
     assert opened.errors == [] and other.errors == []
+
+
+RECORD_PROGRESS = """() => {
+  window.progressSeen = [];
+  const row = document.getElementById('files-progress-row'), bar = document.getElementById('files-progress');
+  new MutationObserver(() => progressSeen.push({shown: !row.hidden, value: bar.value, max: bar.max}))
+    .observe(row, {attributes: true, subtree: true, attributeFilter: ['hidden', 'value', 'max']});
+}"""
+
+DROP_FILES = """async ([selector, files]) => {
+  const transfer = new DataTransfer();
+  for (const [name, type, base64] of files) {
+    transfer.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name, {type}));
+  }
+  document.querySelector(selector).dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+}"""
+
+
+def test_many_images_at_once_a_folder_and_a_drop_with_progress_and_a_bad_file_named(open_page, tmp_path):
+    from PIL import Image
+    import base64
+
+    folder = tmp_path / "mixed"
+    views = [Image.open(p) for p in write_views(tmp_path / "views", "astronaut", 4, seed=3)]
+    paths = []
+    for view, kind in zip(views, ("png", "jpeg", "webp", "gif")):
+        path = folder / f"astronaut.{kind}"
+        folder.mkdir(exist_ok=True)
+        view.convert("RGB").save(path, format=kind.upper())
+        paths.append(str(path))
+    broken = folder / "broken.png"
+    broken.write_bytes(b"\x89PNG not really")
+    opened = open_page("?backend=wasm", camera=False)
+    opened.wait_ready()
+    page = opened.page
+    page.evaluate(RECORD_PROGRESS)
+
+    upload(opened, ".class-card:nth-child(3) input[data-action=upload]", paths + [str(broken)])
+    wait_counts(opened, [0, 0, 4, 0])  # JPEG, PNG, WebP and GIF; the broken file named, not used
+    assert "broken.png" in opened.message() and "The other files were used" in opened.message()
+    seen = page.evaluate("progressSeen")
+    assert any(s["shown"] and s["max"] == 5 for s in seen), seen
+    assert page.is_hidden("#files-progress-row")
+
+    upload(opened, ".class-card:nth-child(4) input[data-action=upload-folder]", str(folder))  # a whole folder
+    wait_counts(opened, [0, 0, 4, 4])
+
+    dropped = [[Path(p).name, f"image/{Path(p).suffix[1:]}", base64.b64encode(Path(p).read_bytes()).decode()]
+               for p in paths[:2]]
+    page.evaluate(DROP_FILES, [".class-card:nth-child(1) .thumbs", dropped])  # onto class A's card
+    wait_counts(opened, [2, 0, 4, 4])
+    assert opened.errors == []
