@@ -35,6 +35,7 @@ class ClassCards:
         self.b = bridge
         self.thumbs: dict[int, list] = {}   # id(ClassData) -> thumbnail buttons
         self.picked: tuple[int, int] | None = None  # (class, example) whose thumbnail was chosen
+        self.flipping = False  # examples are being added with their mirrored views: the cards say so
         self._cards: list = []
         self._bars: list[tuple] = []        # (row, fill, value) per class
         self._shown: list[tuple] = []       # the rows last written, so unchanged bars cost nothing
@@ -140,7 +141,7 @@ class ClassCards:
     def update_counts(self, counts: list[int]) -> None:
         for card, count in zip(self._cards, counts):
             label = card.querySelector(".count")
-            label.textContent = count_text(count)
+            label.textContent = count_text(count) + (" · adding mirrored views too" if self.flipping else "")
             label.dataset.count = str(count)
 
     def show_confidences(self, rows) -> None:

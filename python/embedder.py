@@ -32,6 +32,7 @@ class Embedder:
         self._input_size = list(manifest.input_size)
         self._source = None
         self._boxes: list[tuple] = []
+        self._mirror = False
         self._in_tidy = bridge.keep(self._embed_now)  # proxies for the page's lifetime
         self._boxes_in_tidy = bridge.keep(self._embed_boxes_now)
 
@@ -45,6 +46,8 @@ class Embedder:
 
     def _embed_now(self):
         frame = self.bridge.pixels(self._source)
+        if self._mirror:
+            frame = self.bridge.mirrored(frame, 1)
         low, high = self.manifest.input_range
         inputs = self.bridge.prepare_input(frame, self._input_size, low, high)
         return self.bridge.flatten(self.bridge.execute(self.model, inputs, self._node)[0])
@@ -52,22 +55,25 @@ class Embedder:
     def _embed_boxes_now(self):
         low, high = self.manifest.input_range
         crops = self.bridge.crop_boxes(self.bridge.pixels(self._source), self._boxes, CROP_SIZE, low, high)
+        if self._mirror:
+            crops = self.bridge.mirrored(crops, 2)
         return self.bridge.flatten(self.bridge.execute(self.model, crops, self._node)[0])
 
-    def embed(self, source):
-        self._source = source
+    def embed(self, source, mirror: bool = False):
+        """The whole frame's embedding; `mirror`: of the frame flipped left to right."""
+        self._source, self._mirror = source, mirror
         try:
             return self.bridge.tidy(self._in_tidy)
         finally:
-            self._source = None
+            self._source, self._mirror = None, False
 
-    def embed_boxes(self, source, boxes: list[tuple]):
+    def embed_boxes(self, source, boxes: list[tuple], mirror: bool = False):
         """One embedding per box (x1, y1, x2, y2 fractions of `source`), flat: [len(boxes) * size]."""
-        self._source, self._boxes = source, boxes
+        self._source, self._boxes, self._mirror = source, boxes, mirror
         try:
             return self.bridge.tidy(self._boxes_in_tidy)
         finally:
-            self._source, self._boxes = None, []
+            self._source, self._boxes, self._mirror = None, [], False
 
     def dispose(self) -> None:
         """Frees the model (an Embedder over a detector's model leaves that to the detector)."""

@@ -57,6 +57,7 @@ class TeachApp:
         self.embedder: Embedder | None = None
         self.objects: ObjectFinder | None = None  # where the embedding model also detects
         self.teach_objects = False  # examples and predictions from the frame's main object
+        self.flip_examples = False  # every example added with its mirrored view
         self.trainer: KnnTrainer | None = None
         self.loop = self._new_loop()
         self._shown_prediction = None
@@ -207,15 +208,27 @@ class TeachApp:
                               "“Teach objects” to add the whole frame.", kind="info")
 
     async def _add(self, index: int, embedding, source, region: tuple | None = None) -> None:
-        thumb = self.b.snapshot(source, THUMB_W, THUMB_H, self.camera_controls.mirror and source is self.video, region)
+        """An example (and with "mirrored views" its left-right flip too) with its thumbnail."""
+        shown_mirrored = self.camera_controls.mirror and source is self.video
+        await self._add_one(index, embedding, self.b.snapshot(source, THUMB_W, THUMB_H, shown_mirrored, region))
+        if self.flip_examples:
+            flipped = self.embedder.embed(source, mirror=True) if region is None else \
+                self.embedder.embed_boxes(source, [region], mirror=True)
+            try:
+                thumb = self.b.snapshot(source, THUMB_W, THUMB_H, not shown_mirrored, region)
+                await self._add_one(index, flipped, thumb)
+            finally:
+                self.b.dispose(flipped)
+        self.cards.update_counts(self.classes.counts())
+        self.store.schedule_save()
+
+    async def _add_one(self, index: int, embedding, thumb) -> None:
         try:
             await self.trainer.add_example(index, embedding, await self.b.canvas_bytes(thumb))
         except ClassListError as error:
             self.page.message(str(error))
             return
         self.cards.add_thumb(self.classes, index, thumb)
-        self.cards.update_counts(self.classes.counts())
-        self.store.schedule_save()
 
     async def _predict(self, embedding, source: str) -> None:
         answer = await self.trainer.predict(embedding)
@@ -254,6 +267,7 @@ class TeachApp:
         b.listen(b.el("k"), "input", lambda e: self._set_k(int(e.target.value)))
         b.listen(b.el("strictness"), "input", lambda e: self._set_strictness(float(e.target.value)))
         b.listen(b.el("teach-objects"), "change", lambda e: self._set_teach_objects(bool(e.target.checked)))
+        b.listen(b.el("flip-examples"), "change", lambda e: self._set_flip_examples(bool(e.target.checked)))
         b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
         b.listen(b.el("dataset-save"), "click", lambda _e: self.store.save_file())
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
@@ -279,6 +293,11 @@ class TeachApp:
         self.teach_objects = on and self.objects is not None
         self.b.local_set(TEACH_OBJECTS_KEY, "true" if self.teach_objects else "false")
         self.b.set_text("object-found", "")
+
+    def _set_flip_examples(self, on: bool) -> None:
+        self.flip_examples = on
+        self.cards.flipping = on
+        self.cards.update_counts(self.classes.counts())
 
     def _set_k(self, k: int) -> None:
         self.trainer.k = k

@@ -18,7 +18,7 @@ from .dom import document
 
 __all__ = ["tf", "set_backend", "backend_name", "num_tensors", "webgl_canvas", "on_webgl_lost", "webgl_renderer",
            "load_graph_model", "tidy", "dispose", "read_floats", "pixels", "prepare_input", "execute",
-           "execute_async", "dispose_all", "best_class_per_box", "flatten", "tensor_from_floats", "unit_rows",
+           "execute_async", "dispose_all", "best_class_per_box", "flatten", "mirrored", "tensor_from_floats", "unit_rows",
            "tensor_bytes", "unit", "append_rows", "slice_rows", "nearest", "crop_boxes"]
 
 tf = Members(js.tf)  # only functions and namespaces are read from it: nothing that changes
@@ -142,6 +142,11 @@ def best_class_per_box(scores, boxes, k: int):
 
 def flatten(tensor):
     return tf.reshape(tensor, js_array((-1,)))
+
+
+def mirrored(images, width_axis: int):
+    """Images flipped left to right (`width_axis`: 1 for [H, W, 3], 2 for [n, H, W, 3])."""
+    return tf.reverse(images, width_axis)
 
 
 def tensor_from_floats(values: bytes, shape: list[int]):

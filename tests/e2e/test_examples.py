@@ -167,3 +167,22 @@ def test_many_images_at_once_a_folder_and_a_drop_with_progress_and_a_bad_file_na
     page.evaluate(DROP_FILES, [".class-card:nth-child(1) .thumbs", dropped])  # onto class A's card
     wait_counts(opened, [2, 0, 4, 4])
     assert opened.errors == []
+
+
+def test_mirrored_views_add_each_example_flipped_too_and_the_card_says_so(open_page, taught_files):
+    opened = open_page("?backend=wasm", camera=False)
+    opened.wait_ready()
+    page = opened.page
+    page.check("#flip-examples")
+    upload(opened, ".class-card:nth-child(1) input[data-action=upload]", taught_files["astronaut"][:2])
+    wait_counts(opened, [4, 0, 0, 0])
+    assert "adding mirrored views too" in page.text_content(".class-card:nth-child(1) .count")
+    pixels = page.eval_on_selector_all(
+        ".class-card:nth-child(1) .thumbs canvas",
+        "cs => cs.map(c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data))")
+    image, flipped = (np.array(p, float).reshape(48, 64, 4) for p in pixels[:2])
+    assert np.abs(image[:, ::-1] - flipped).mean() < 3 < np.abs(image - flipped).mean()
+    page.uncheck("#flip-examples")
+    upload(opened, ".class-card:nth-child(2) input[data-action=upload]", taught_files["motorcycle"][:1])
+    wait_counts(opened, [4, 1, 0, 0])
+    assert opened.errors == []
