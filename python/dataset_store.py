@@ -1,7 +1,10 @@
 """Where Teach's dataset is kept: IndexedDB (restored on every visit), and files the visitor saves
 or loads. Bursts of changes (a held record button) are written once, after a short quiet spell.
 
-The IndexedDB entry is per embedding model ("dataset:centernet"); Detect reads the same entry.
+The IndexedDB entry is per embedding model ("dataset:centernet"); Detect reads the same entry. Two
+tabs never overwrite each other unseen: the last change saved wins, and every other tab of the site
+is told (a BroadcastChannel), reloads it and says so; a tab that has a change of its own waiting to
+be saved keeps it, saves it, and the others then reload that.
 
 Example:
     store = DatasetStore(bridge, page, trainer, on_saved=recalibrate)
@@ -24,21 +27,40 @@ def store_key(model_name: str) -> str:
 
 
 class DatasetStore:
-    def __init__(self, bridge, page, trainer, before_save):
+    def __init__(self, bridge, page, trainer, before_save, on_reloaded=None):
         self.b = bridge
         self.page = page
         self.trainer = trainer
         self.before_save = before_save  # async: work worth doing once per burst (recalibrating)
+        self.on_reloaded = on_reloaded  # async: the dataset was replaced by another tab's
         self._save_task = None
+        self._key = store_key(trainer.model_name)
+        bridge.on_saved_elsewhere(self._saved_elsewhere)
 
-    async def restore(self) -> None:
-        text = await self.b.idb_get(store_key(self.trainer.model_name))
+    async def restore(self) -> bool:
+        """The dataset saved in this browser, now the trainer's; False when there is none (or a bad one)."""
+        text = await self.b.idb_get(self._key)
         if not text:
-            return
+            return False
         try:
             self.trainer.load(dataset_format.loads(text, self.trainer.model_name, self.trainer.size))
         except dataset_format.DatasetError as error:
             self.page.message(f"The dataset saved in this browser could not be restored: {error}")
+            return False
+        return True
+
+    def _saved_elsewhere(self, key: str) -> None:
+        if key == self._key and not self._pending() and self.on_reloaded is not None:
+            self.page.spawn(self._reload())
+
+    async def _reload(self) -> None:
+        if await self.restore():
+            await self.on_reloaded()
+            self.page.message("This dataset was changed in another tab of this site: it is shown here as saved "
+                              "there.", kind="info")
+
+    def _pending(self) -> bool:
+        return self._save_task is not None and not self._save_task.done()
 
     def save_file(self) -> None:
         self.b.download_text(DATASET_FILE, dataset_format.dumps(self.trainer.dataset()))
@@ -61,7 +83,7 @@ class DatasetStore:
 
     def schedule_save(self) -> None:
         """Keep the dataset in IndexedDB; bursts (a held button) are written once."""
-        if self._save_task is not None and not self._save_task.done():
+        if self._pending():
             self._save_task.cancel()
         self._save_task = self.page.spawn(self._save_later())
 
@@ -69,5 +91,6 @@ class DatasetStore:
         await asyncio.sleep(SAVE_DELAY_S)
         await self.before_save()
         dataset = self.trainer.dataset()
-        await self.b.idb_put(store_key(self.trainer.model_name), dataset_format.dumps(dataset))
+        await self.b.idb_put(self._key, dataset_format.dumps(dataset))
+        self.b.announce_saved(self._key)
         self.b.set_data("page", "saved", str(dataset.total_examples()))

@@ -14,7 +14,7 @@ from dataset_store import DatasetStore
 from detections import label_text
 from detector import detector_of
 from embedder import Embedder
-from formatting import NOT_SURE, distance_text, k_text, prediction_rows
+from formatting import NOT_SURE, distance_text, prediction_rows
 from frame_loop import FrameLoop
 from image_files import ImageFiles
 from knn_trainer import KnnTrainer
@@ -23,9 +23,9 @@ from object_finder import ObjectFinder
 from record_buttons import RecordButtons, action_of
 from screen_wake import ScreenWake
 from spoken import SteadyText, spoken_prediction
+from teach_settings import TeachSettings
 
 THUMB_W, THUMB_H = 64, 48
-TEACH_OBJECTS_KEY = "teach-objects"  # localStorage: the visitor's "Teach objects" choice
 
 
 def choose_embedding_model(models: list[dict], requested: str | None) -> str:
@@ -56,8 +56,7 @@ class TeachApp:
         self.image_files = ImageFiles(bridge, page)
         self.embedder: Embedder | None = None
         self.objects: ObjectFinder | None = None  # where the embedding model also detects
-        self.teach_objects = False  # examples and predictions from the frame's main object
-        self.flip_examples = False  # every example added with its mirrored view
+        self.settings: TeachSettings | None = None
         self.trainer: KnnTrainer | None = None
         self.loop = self._new_loop()
         self._shown_prediction = None
@@ -76,12 +75,14 @@ class TeachApp:
         self.model_name = choose_embedding_model(models, self.b.query_param("model"))
         manifest = await self._start_engine(self.b.query_param("backend"))
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
-        self.teach_objects = self.objects is not None and self.b.local_get(TEACH_OBJECTS_KEY) == "true"
-        self.store = DatasetStore(self.b, self.page, self.trainer, before_save=self._calibrate)
+        self.settings = TeachSettings(self.b, self.trainer, self.cards, objects=self.objects is not None,
+                                      save=lambda: self.store.schedule_save())
+        self.store = DatasetStore(self.b, self.page, self.trainer, before_save=self._calibrate,
+                                  on_reloaded=self._dataset_replaced)
         await self.store.restore()
         await self._calibrate()
         self._wire()
-        self._show_settings()
+        self.settings.show()
         self.render_classes()
         self.page.spawn(self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H)))
         self.b.set_text("embedding-name", f"embeddings: {manifest.title}")
@@ -142,7 +143,7 @@ class TeachApp:
     async def _calibrate(self) -> None:
         """The "sure" distance measured on the examples as they are now (and the k they allow)."""
         await self.trainer.calibrate()
-        self._show_k()
+        self.settings.show_k()
         self.b.set_data("prediction", "threshold", f"{self.trainer.threshold:.4f}")
 
     # ------------------------------------------------------------ camera
@@ -191,7 +192,7 @@ class TeachApp:
     async def _embed(self, source, model_input=None) -> tuple[object, tuple | None] | None:
         """(embedding, the object's box or None for the whole frame); None: no object in view.
         `model_input`: `source` already at the model's input size (image files)."""
-        if not self.teach_objects:
+        if not self.settings.teach_objects:
             return self.embedder.embed(model_input or source), None
         found = await self.objects.embed(model_input or source)
         if found is None:
@@ -211,7 +212,7 @@ class TeachApp:
         """An example (and with "mirrored views" its left-right flip too) with its thumbnail."""
         shown_mirrored = self.camera_controls.mirror and source is self.video
         await self._add_one(index, embedding, self.b.snapshot(source, THUMB_W, THUMB_H, shown_mirrored, region))
-        if self.flip_examples:
+        if self.settings.flip_examples:
             flipped = self.embedder.embed(source, mirror=True) if region is None else \
                 self.embedder.embed_boxes(source, [region], mirror=True)
             try:
@@ -264,10 +265,7 @@ class TeachApp:
         b = self.b
         b.listen(b.el("camera-start"), "click", lambda _e: self.page.spawn(self.start_camera()))
         self.camera_controls.wire()
-        b.listen(b.el("k"), "input", lambda e: self._set_k(int(e.target.value)))
-        b.listen(b.el("strictness"), "input", lambda e: self._set_strictness(float(e.target.value)))
-        b.listen(b.el("teach-objects"), "change", lambda e: self._set_teach_objects(bool(e.target.checked)))
-        b.listen(b.el("flip-examples"), "change", lambda e: self._set_flip_examples(bool(e.target.checked)))
+        self.settings.wire()
         b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
         b.listen(b.el("dataset-save"), "click", lambda _e: self.store.save_file())
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
@@ -279,38 +277,6 @@ class TeachApp:
         b.listen(class_list, "change", self._on_change)
         b.listen(class_list, "dragover", lambda e: e.preventDefault())  # a class card takes dropped files
         b.listen(class_list, "drop", self._on_drop)
-
-    def _show_settings(self) -> None:
-        """The controls show the trainer's settings (a restored or loaded dataset brings its own)."""
-        self.b.el("k").value = str(self.trainer.k)
-        self.b.el("strictness").value = str(self.trainer.strictness)
-        self.b.set_text("strictness-value", f"×{self.trainer.strictness:.1f}")
-        self._show_k()
-        self.b.set_hidden("teach-objects-choice", self.objects is None)
-        self.b.el("teach-objects").checked = self.teach_objects
-
-    def _set_teach_objects(self, on: bool) -> None:
-        self.teach_objects = on and self.objects is not None
-        self.b.local_set(TEACH_OBJECTS_KEY, "true" if self.teach_objects else "false")
-        self.b.set_text("object-found", "")
-
-    def _set_flip_examples(self, on: bool) -> None:
-        self.flip_examples = on
-        self.cards.flipping = on
-        self.cards.update_counts(self.classes.counts())
-
-    def _set_k(self, k: int) -> None:
-        self.trainer.k = k
-        self._show_k()
-
-    def _show_k(self) -> None:
-        taught = [n for n in self.classes.counts() if n]
-        self.b.set_text("k-value", k_text(self.trainer.k, self.trainer.k_used(), min(taught, default=0)))
-
-    def _set_strictness(self, strictness: float) -> None:
-        self.trainer.strictness = strictness
-        self.b.set_text("strictness-value", f"×{strictness:.1f}")
-        self.store.schedule_save()  # which recalibrates
 
     def _on_card_click(self, action: str, index: int, element) -> None:
         if action == "clear":
@@ -393,6 +359,12 @@ class TeachApp:
 
     async def load_file(self, input_element) -> None:
         if await self.store.load_file(input_element) is not None:
-            self._show_settings()
-            self.render_classes()
-            await self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H))
+            await self._dataset_replaced()
+
+    async def _dataset_replaced(self) -> None:
+        """A dataset file, or another tab's save: the cards, settings and threshold follow it."""
+        self.buttons.cancel()
+        self.settings.show()
+        self.render_classes()
+        await self._calibrate()
+        await self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H))

@@ -13,9 +13,30 @@ import asyncio
 import js
 from pyodide.ffi import create_proxy
 
-from .core import js_value, log, py_value
+from .core import js_value, keep, log, py_value
 
-__all__ = ["idb_get", "idb_put", "local_get", "local_set", "register_service_worker"]
+__all__ = ["idb_get", "idb_put", "announce_saved", "on_saved_elsewhere", "local_get", "local_set",
+           "register_service_worker"]
+
+_SAVES = "train-your-browser/saved"  # BroadcastChannel: which IndexedDB entry another tab just wrote
+_channel = None
+
+
+def _saves_channel():
+    global _channel
+    if _channel is None:
+        _channel = js.BroadcastChannel.new(_SAVES)
+    return _channel
+
+
+def announce_saved(key: str) -> None:
+    """Tell this site's other tabs that `key` was written (a tab never hears its own message)."""
+    _saves_channel().postMessage(key)
+
+
+def on_saved_elsewhere(handler) -> None:
+    """`handler(key)` whenever another tab of this site writes an IndexedDB entry."""
+    _saves_channel().addEventListener("message", keep(lambda event: handler(str(event.data))))
 
 
 def _request_result(request) -> asyncio.Future:

@@ -12,6 +12,7 @@ import pytest
 from skimage import data as photos
 from skimage import io
 
+from conftest import OpenedPage
 from support.photos import write_views
 from test_teach import classify, upload, wait_counts
 
@@ -186,3 +187,25 @@ def test_mirrored_views_add_each_example_flipped_too_and_the_card_says_so(open_p
     upload(opened, ".class-card:nth-child(2) input[data-action=upload]", taught_files["motorcycle"][:1])
     wait_counts(opened, [4, 1, 0, 0])
     assert opened.errors == []
+
+
+def test_two_teach_tabs_never_overwrite_each_other_unseen(open_page, taught_files):
+    first = open_page("?backend=wasm", camera=False)
+    first.wait_ready()
+    second_page = first.page.context.new_page()  # the same browser profile: the same IndexedDB
+    second = OpenedPage(second_page, first.base)
+    second_page.on("pageerror", lambda error: second.errors.append(str(error)))
+    second_page.goto(first.base + "?backend=wasm")
+    second.wait_ready()
+
+    upload(first, ".class-card:nth-child(1) input[data-action=upload]", taught_files["astronaut"][:2])
+    wait_counts(first, [2, 0, 0, 0])
+    wait_counts(second, [2, 0, 0, 0])  # the other tab reloaded what this one saved...
+    assert "changed in another tab" in second.message()  # ...and said so
+    wait_thumbnails(second_page, [2, 0, 0, 0])
+
+    upload(second, ".class-card:nth-child(2) input[data-action=upload]", taught_files["motorcycle"][:1])
+    wait_counts(second, [2, 1, 0, 0])
+    wait_counts(first, [2, 1, 0, 0])
+    assert "changed in another tab" in first.message()
+    assert first.errors == [] and second.errors == []
