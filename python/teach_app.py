@@ -14,6 +14,7 @@ from dataset_store import DatasetStore
 from detections import label_text
 from detector import detector_of
 from embedder import Embedder
+from evaluation_panel import EvaluationPanel
 from formatting import NOT_SURE, distance_text, prediction_rows
 from frame_loop import FrameLoop
 from image_files import ImageFiles
@@ -271,6 +272,7 @@ class TeachApp:
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
         b.listen(b.el("camera-resume"), "click", lambda _e: self.resume_camera())
         b.listen(b.el("classify-file"), "change", lambda e: self.page.spawn(self.classify_files(e.target)))
+        EvaluationPanel(b, self.page, self.trainer).wire()  # "How good is it?"
         # One delegated listener per event for every class card, so re-rendering makes no proxies.
         class_list = b.el("class-list")
         self.buttons.wire(class_list, on_click=self._on_card_click)
