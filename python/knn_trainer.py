@@ -33,15 +33,15 @@ class KnnTrainer:
         self.k = 3                    # as asked for; `k_used` is what a prediction uses
         self.strictness = DEFAULT_STRICTNESS
         self.threshold = float("inf")  # distance still called sure; `calibrate` sets it
-        self.examples = None          # [N, size] unit rows, None before the first example
+        self.examples = None          # [size, N]: a unit column per example; None before the first
         self.labels: list[int] = []   # the class of each row
         self._args: tuple = ()
         # Proxies made once for the page's lifetime, not one per frame.
-        self._append = bridge.keep(lambda: bridge.append_rows(self.examples, self._args[0], self.size))
+        self._append = bridge.keep(lambda: bridge.append_columns(self.examples, self._args[0], self.size))
         self._nearest = bridge.keep(lambda: bridge.nearest(self.examples, *self._args))
         self._leave_one_out = bridge.keep(lambda: bridge.nearest(
-            self.examples, bridge.slice_rows(self.examples, *self._args[:2]), self._args[2]))
-        self._matrix = bridge.keep(lambda: bridge.unit_rows(*self._args))
+            self.examples, bridge.column_rows(self.examples, *self._args[:2]), self._args[2]))
+        self._matrix = bridge.keep(lambda: bridge.unit_columns(*self._args))
 
     def _tidy(self, proxy, *args):
         self._args = args

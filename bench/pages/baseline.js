@@ -49,10 +49,11 @@ const TYB = {
     return tf.div(rows, tf.maximum(tf.norm(rows, "euclidean", 1, true), 1e-12));
   },
 
-  // Random unit-length example rows, `perClass` per class, as a dataset file gives the Python page.
+  // Random unit-length examples, `perClass` per class, as a dataset file gives the Python page: one
+  // column each ([size, N]), as python/bridge/tensors.py keeps them (wasm's transposed matMul is slow).
   examples(perClass, classes, size) {
     return {
-      matrix: tf.tidy(() => TYB.unit(tf.randomNormal([perClass * classes, size]))),
+      matrix: tf.tidy(() => tf.transpose(TYB.unit(tf.randomNormal([perClass * classes, size])))),
       labels: Array.from({ length: perClass * classes }, (_, row) => Math.floor(row / perClass)),
     };
   },
@@ -61,8 +62,8 @@ const TYB = {
   // the nearest (python/bridge/tensors.py nearest, python/neighbours.py vote).
   async predict({ matrix, labels }, queries, k, classes) {
     const found = tf.tidy(() => {
-      const rows = TYB.unit(tf.reshape(queries, [-1, matrix.shape[1]]));
-      const top = tf.topk(tf.matMul(rows, matrix, false, true), k);
+      const rows = TYB.unit(tf.reshape(queries, [-1, matrix.shape[0]]));
+      const top = tf.topk(tf.matMul(rows, matrix), k);
       return tf.concat([top.values, tf.cast(top.indices, "float32")], 1);
     });
     const values = await found.data();

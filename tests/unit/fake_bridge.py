@@ -160,15 +160,15 @@ class FakeBridge(FakeModelFiles, FakeDevice):
     async def tensor_bytes(self, tensor):
         return struct.pack(f"<{len(tensor)}f", *tensor)
 
-    def unit_rows(self, values, shape):
+    def unit_columns(self, values, shape):  # kept as rows here: only the fake reads them
         flat = struct.unpack(f"<{shape[0] * shape[1]}f", values)
         return [_unit(flat[i:i + shape[1]]) for i in range(0, len(flat), shape[1])]
 
-    def append_rows(self, matrix, rows, size):
+    def append_columns(self, matrix, rows, size):
         added = [_unit(row) for row in (rows if isinstance(rows[0], list) else [rows])]
         return added if matrix is None else matrix + added
 
-    def slice_rows(self, matrix, start, count):
+    def column_rows(self, matrix, start, count):
         return matrix[start:start + count]
 
     def nearest(self, examples, queries, k):
