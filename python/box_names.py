@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import dataset as dataset_format
 from class_list import ClassList
+from dataset_store import store_key
 from detections import Detection
 from embedder import Embedder
 from knn_trainer import KnnTrainer
@@ -27,14 +28,20 @@ def classes_text(classes: ClassList) -> str:
     return ", ".join(f"{name} ({count})" for name, count in zip(classes.names(), classes.counts()) if count)
 
 
+TEACHS = "Teach's classes in this browser"
+
+
 class BoxNamer:
-    def __init__(self, bridge):
+    def __init__(self, bridge, spawn=None, on_reloaded=None):
         self.b = bridge
+        self.spawn = spawn
         self.embedder: Embedder | None = None
         self.trainer: KnnTrainer | None = None
         self.enabled = False
         self.only: str | None = None  # name only boxes of this COCO label; None: every box
         self.origin = ""              # where the classes came from, for the page to say
+        self.on_reloaded = on_reloaded  # Teach saved new classes in another tab, and they are in use now
+        bridge.on_saved_elsewhere(self._saved_elsewhere)
 
     @property
     def ready(self) -> bool:
@@ -62,13 +69,25 @@ class BoxNamer:
             return
         self.embedder = Embedder(self.b, detector.model, detector.manifest, owns_model=False)
         self.trainer = KnnTrainer(self.b, ClassList(), detector.manifest.name, self.embedder.size)
-        text = await self.b.idb_get(f"dataset:{self.trainer.model_name}")
+        await self._read_teachs()
+
+    async def _read_teachs(self) -> None:
+        text = await self.b.idb_get(store_key(self.trainer.model_name))
         if text:
             try:
-                await self._use(dataset_format.loads(text, self.trainer.model_name, self.trainer.size),
-                                "Teach's classes in this browser")
+                await self._use(dataset_format.loads(text, self.trainer.model_name, self.trainer.size), TEACHS)
             except dataset_format.DatasetError:
                 pass  # Teach says so when it opens; here the page simply has no classes
+
+    def _saved_elsewhere(self, key: str) -> None:
+        """Teach (another tab) saved its classes: use them, unless a dataset file was chosen here."""
+        if self.spawn and self.trainer is not None and key == store_key(self.trainer.model_name) and self.origin in ("", TEACHS):
+            self.spawn(self._reload_teachs())
+
+    async def _reload_teachs(self) -> None:
+        await self._read_teachs()
+        if self.on_reloaded is not None:
+            self.on_reloaded()
 
     async def load_text(self, text: str, file_name: str) -> None:
         """A dataset file; raises DatasetError (the classes in use stay as they are)."""

@@ -73,7 +73,7 @@ class DetectApp:
         self._answered = False  # the detector has seen the picture shown (else there is nothing to say)
         self.spoken = SteadyText()  # the live region's text (#detections-spoken)
         self._detecting = asyncio.Lock()  # one model run at a time; a switch waits for the frame
-        self.names = BoxNamer(bridge)  # the visitor's own classes on the boxes
+        self.names = BoxNamer(bridge, spawn=page.spawn, on_reloaded=self._classes_reloaded)  # your classes
         self.naming = NamingPanel(bridge, page, self.names, on_change=self._renamed)
 
     # ------------------------------------------------------------ start-up
@@ -374,6 +374,11 @@ class DetectApp:
         self.settings = replace(self.settings, classes=None if chosen >= set(self._names) else chosen)
         self._show_classes()
         self.render()
+
+    def _classes_reloaded(self) -> None:
+        """Teach saved new classes in another tab: the panel and the boxes follow."""
+        self.naming.show()
+        self._renamed()
 
     def _renamed(self) -> None:
         """Other names on the boxes: the tracks start anew (their votes were over the old names)."""

@@ -74,6 +74,12 @@ class FakeBridge(FakeModelFiles, FakeDevice):
         self.read_gate: asyncio.Event | None = None
 
     # values and callbacks
+    def on_saved_elsewhere(self, handler):
+        vars(self).setdefault("saved_elsewhere", []).append(handler)
+
+    def announce_saved(self, key):
+        vars(self).setdefault("announced", []).append(key)
+
     def keep(self, fn):
         self.kept.append(fn)
         return fn

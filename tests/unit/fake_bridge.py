@@ -108,6 +108,12 @@ class FakeBridge(FakeModelFiles, FakeDevice):
         self.frame_hook = None
 
     # values
+    def on_saved_elsewhere(self, handler):
+        vars(self).setdefault("saved_elsewhere", []).append(handler)
+
+    def announce_saved(self, key):
+        vars(self).setdefault("announced", []).append(key)
+
     def keep(self, fn):
         return fn
 

@@ -104,3 +104,19 @@ def test_a_dataset_of_another_model_is_refused_and_the_classes_stay(namer):
     with pytest.raises(dataset_format.DatasetError, match="mobilenet"):
         run(namer.load_text(other, "other.json"))
     assert namer.trainer.classes.names() == ["my mug", "my flask"]
+
+
+def test_teach_saving_in_another_tab_brings_the_new_classes_unless_a_file_was_chosen(monkeypatch):
+    monkeypatch.setattr("box_names.Embedder", FakeEmbedder)
+    bridge, spawned, reloaded = NamingBridge({}, None), [], []
+    names = BoxNamer(bridge, spawn=spawned.append, on_reloaded=lambda: reloaded.append(True))
+    run(names.attach(detector()))
+    assert not names.ready
+    bridge.stored_dataset = stored()
+    (heard,) = bridge.saved_elsewhere
+    heard("dataset:centernet")
+    run(spawned.pop())
+    assert names.ready and reloaded == [True] and names.trainer.classes.names() == ["my mug", "my flask"]
+    run(names.load_text(stored(), "mine.json"))
+    heard("dataset:centernet")
+    assert spawned == []  # the visitor's file stays in use
