@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -100,8 +101,35 @@ def open_page(chromium, site_url):
         return opened
 
     yield open_
+    browsers = {context.browser for context in contexts}
     for context in contexts:
         context.close()
+    for browser in browsers:
+        drained_s = wait_until_browser_draws(browser)
+        if drained_s > 1:
+            print(f"\nthe browser drew its next frame {drained_s:.1f} s after the test's pages closed", file=sys.stderr)
+
+
+NEXT_FRAMES = "() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))"
+
+
+def wait_until_browser_draws(browser, timeout_ms: int = 180_000) -> float:
+    """Seconds until a fresh page of `browser` gets two animation frames.
+
+    One browser serves many tests (per fake-camera video), and its GPU process is shared by all its
+    pages. WebGL here is SwiftShader, a CPU emulation: a CenterNet frame is seconds of GPU-process
+    work, which goes on after its page has closed, and until it is done no page of that browser gets
+    an animation frame, so the next test's page would stall (its frame loop, and Playwright's
+    "stable" checks that wait for frames) for reasons of its own predecessor."""
+    started = time.monotonic()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.evaluate(NEXT_FRAMES)  # about:blank: nothing of the site runs
+        page.wait_for_function("true", timeout=timeout_ms)
+    finally:
+        context.close()
+    return time.monotonic() - started
 
 
 def photo_video(tmp_path_factory, name: str, image: np.ndarray) -> str:

@@ -50,10 +50,11 @@ def teach_objects(opened, tmp_path) -> None:
     rename(opened.page, 1, "my bike")
     upload(opened, ".class-card:nth-child(1) input[data-action=upload]", write_views(tmp_path, "astronaut", 4, seed=1))
     wait_counts(opened, [4, 0, 0, 0])
-    assert page.text_content("#object-found").startswith("Object: person")
     upload(opened, ".class-card:nth-child(2) input[data-action=upload]", write_views(tmp_path, "motorcycle", 4, seed=1))
     wait_counts(opened, [4, 4, 0, 0])
-    assert page.text_content("#object-found").startswith("Object: motorcycle")
+    # (#object-found names the last object found: the camera's too, which keeps running, so it is not
+    # read here; the Detect half below checks what was taught.)
+    assert not opened.message(), opened.message()  # no file without an object
     # The thumbnails are the objects' crops; the dataset (with them) is in IndexedDB for Detect.
     assert page.eval_on_selector_all(".class-card .thumbs canvas", "c => c.length") == 8
     page.wait_for_selector("body[data-saved='8']", state="attached", timeout=60_000)
