@@ -2,7 +2,7 @@
 
 Each example is read back once when added (a few KB), so the Python copy can be saved, restored and
 used to rebuild the matrix with dense class ids after a class is removed or cleared. A prediction is
-one tidy (cosine similarity to every example, top k) and one read; `neighbours` votes in Python and
+a tidy (cosine similarity to every example), a wait for it, a tidy (top k) and one small read; `neighbours` votes in Python and
 says "not sure" when the nearest example is farther than the threshold `calibrate` measured on the
 examples themselves. Any number of queries go in one call (Detect names all its boxes at once).
 
@@ -38,9 +38,10 @@ class KnnTrainer:
         self._args: tuple = ()
         # Proxies made once for the page's lifetime, not one per frame.
         self._append = bridge.keep(lambda: bridge.append_columns(self.examples, self._args[0], self.size))
-        self._nearest = bridge.keep(lambda: bridge.nearest(self.examples, *self._args))
-        self._leave_one_out = bridge.keep(lambda: bridge.nearest(
-            self.examples, bridge.column_rows(self.examples, *self._args[:2]), self._args[2]))
+        self._similar = bridge.keep(lambda: bridge.similarities(self.examples, self._args[0]))
+        self._similar_examples = bridge.keep(lambda: bridge.similarities(
+            self.examples, bridge.column_rows(self.examples, *self._args)))
+        self._nearest = bridge.keep(lambda: bridge.nearest(*self._args))
         self._matrix = bridge.keep(lambda: bridge.unit_columns(*self._args))
 
     def _tidy(self, proxy, *args):
@@ -87,12 +88,21 @@ class KnnTrainer:
         if self.examples is None:
             return []
         k = min(self.k_used(), len(self.labels))
-        found = self._tidy(self._nearest, embeddings, k)
+        found = await self._neighbours(self._tidy(self._similar, embeddings), k)
+        return [vote(n, self.labels, len(self.classes), self.threshold) for n in found]
+
+    async def _neighbours(self, similarity, k: int) -> list[Neighbours]:
+        """Each row's k nearest examples: one wait for the similarities (the page keeps running while
+        the GPU works), one small read."""
         try:
-            values = await self.bridge.read_floats(found)
+            await self.bridge.computed(similarity)
+            found = self._tidy(self._nearest, similarity, k)
+        finally:
+            self.bridge.dispose(similarity)
+        try:
+            return parse_rows(await self.bridge.read_floats(found), k)
         finally:
             self.bridge.dispose(found)
-        return [vote(n, self.labels, len(self.classes), self.threshold) for n in parse_rows(values, k)]
 
     async def leave_one_out(self, k: int) -> list[Neighbours]:
         """Each example's k nearest examples (itself among them, first), in example order: what
@@ -101,11 +111,8 @@ class KnnTrainer:
         k = min(k, total)
         neighbours: list[Neighbours] = []
         for start in range(0, total, CALIBRATION_CHUNK):
-            found = self._tidy(self._leave_one_out, start, min(CALIBRATION_CHUNK, total - start), k)
-            try:
-                neighbours += parse_rows(await self.bridge.read_floats(found), k)
-            finally:
-                self.bridge.dispose(found)
+            similarity = self._tidy(self._similar_examples, start, min(CALIBRATION_CHUNK, total - start))
+            neighbours += await self._neighbours(similarity, k)
         return neighbours
 
     async def calibrate(self) -> float:

@@ -61,11 +61,13 @@ const TYB = {
   // The k examples nearest each query row, in one tidy and one read; a majority vote per row, ties to
   // the nearest (python/bridge/tensors.py nearest, python/neighbours.py vote).
   async predict({ matrix, labels }, queries, k, classes) {
+    const similarity = tf.tidy(() => tf.matMul(TYB.unit(tf.reshape(queries, [-1, matrix.shape[0]])), matrix));
+    await similarity.data(); // else WebGL's topk reads it back synchronously, blocking the page
     const found = tf.tidy(() => {
-      const rows = TYB.unit(tf.reshape(queries, [-1, matrix.shape[0]]));
-      const top = tf.topk(tf.matMul(rows, matrix), k);
+      const top = tf.topk(similarity, k);
       return tf.concat([top.values, tf.cast(top.indices, "float32")], 1);
     });
+    similarity.dispose();
     const values = await found.data();
     found.dispose();
     const answers = [];

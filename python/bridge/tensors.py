@@ -19,7 +19,7 @@ from .dom import document
 __all__ = ["tf", "set_backend", "backend_name", "num_tensors", "webgl_canvas", "on_webgl_lost", "webgl_renderer",
            "load_graph_model", "tidy", "dispose", "read_floats", "pixels", "prepare_input", "execute",
            "execute_async", "dispose_all", "best_class_per_box", "flatten", "mirrored", "tensor_from_floats", "unit_columns",
-           "tensor_bytes", "unit", "append_columns", "column_rows", "nearest", "crop_boxes"]
+           "tensor_bytes", "unit", "append_columns", "column_rows", "similarities", "computed", "nearest", "crop_boxes"]
 
 tf = Members(js.tf)  # only functions and namespaces are read from it: nothing that changes
 
@@ -184,15 +184,27 @@ def column_rows(matrix, start: int, count: int):
     return tf.transpose(tf.slice(matrix, js_array((0, start)), js_array((-1, count))))
 
 
-def nearest(examples, queries, k: int):
-    """The k examples most like each query, for one read: `examples` [D, N] unit columns, `queries`
-    [D] or [B, D] -> [B, 2k] float32 rows of k cosine similarities (best first), then those examples'
-    indices (exact as float32 below 2**24 examples). Columns, not rows: TF.js's wasm matMul with a
-    transposed operand measured ~40x slower ([256, 720] x [1000, 720]^T: 1.2-4 s; x [720, 1000]: 27-94 ms)."""
+def similarities(examples, queries):
+    """Cosine similarity of each query ([D] or [B, D]) to each example (`examples` [D, N], unit
+    columns): [B, N]. Columns, not rows: TF.js's wasm matMul with a transposed operand measured ~40x
+    slower ([256, 720] x [1000, 720]^T: 1.2-4 s; x [720, 1000]: 27-94 ms). Inside tidy()."""
     rows = unit(tf.reshape(queries, js_array((-1, examples.shape[0]))))
-    top = tf.topk(tf.matMul(rows, examples), k)
-    return tf.concat(js_value([top.values, tf.cast(top.indices, "float32")]), 1)
+    return tf.matMul(rows, examples)
 
+
+async def computed(tensor) -> None:
+    """Wait, without blocking the page, until `tensor`'s values exist. TF.js's WebGL topk reads its
+    input back synchronously (it hands small inputs to the CPU), which would hold the main thread for
+    all the GPU work queued before it (seconds per frame on SwiftShader); after this it reads the
+    values already fetched. The values stay in JS."""
+    await tensor.data()
+
+
+def nearest(similarity, k: int):
+    """The k best of each row of `similarity` ([B, N]) for one read: [B, 2k] float32 rows of k
+    similarities (best first), then those examples' indices (exact as float32 below 2**24)."""
+    top = tf.topk(similarity, k)
+    return tf.concat(js_value([top.values, tf.cast(top.indices, "float32")]), 1)
 
 def crop_boxes(frame, boxes: list[tuple], size: int, low: float, high: float):
     """Pixels [H, W, 3] -> float32 [n, size, size, 3] in [low, high]: each box (x1, y1, x2, y2 as

@@ -177,13 +177,18 @@ class FakeBridge(FakeModelFiles, FakeDevice):
     def column_rows(self, matrix, start, count):
         return matrix[start:start + count]
 
-    def nearest(self, examples, queries, k):
+    def similarities(self, examples, queries):
+        return [[sum(a * b for a, b in zip(_unit(query), row)) for row in examples]
+                for query in (queries if isinstance(queries[0], list) else [queries])]
+
+    async def computed(self, tensor):
+        self.log.append(("computed", len(tensor)))
+
+    def nearest(self, similarity, k):
         self.log.append(("nearest", k))
         out = []
-        for query in (queries if isinstance(queries[0], list) else [queries]):
-            q = _unit(query)
-            ranked = sorted(((sum(a * b for a, b in zip(q, row)), i) for i, row in enumerate(examples)),
-                            key=lambda pair: (-pair[0], pair[1]))[:k]
+        for row in similarity:
+            ranked = sorted(((s, i) for i, s in enumerate(row)), key=lambda pair: (-pair[0], pair[1]))[:k]
             out += [s for s, _ in ranked] + [float(i) for _, i in ranked]
         return out
 
