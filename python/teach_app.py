@@ -22,6 +22,7 @@ from object_finder import ObjectFinder
 from record_buttons import RecordButtons, action_of
 from screen_wake import ScreenWake
 from spoken import SteadyText, spoken_prediction
+from steady_label import STEADY_KEY, SteadyLabel, remembered
 
 THUMB_W, THUMB_H = 64, 48
 TEACH_OBJECTS_KEY = "teach-objects"  # localStorage: the visitor's "Teach objects" choice
@@ -59,6 +60,7 @@ class TeachApp:
         self.loop = self._new_loop()
         self._shown_prediction = None
         self.spoken = SteadyText()  # the live region's text (#prediction-spoken)
+        self.steady = SteadyLabel()  # "Steady labels": camera predictions smoothed over frames
 
     # ------------------------------------------------------------ start-up
 
@@ -74,6 +76,7 @@ class TeachApp:
         manifest = await self._start_engine(self.b.query_param("backend"))
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
         self.teach_objects = self.objects is not None and self.b.local_get(TEACH_OBJECTS_KEY) == "true"
+        self.steady.on = remembered(self.b.local_get(STEADY_KEY))
         self.store = DatasetStore(self.b, self.page, self.trainer, before_save=self._calibrate)
         await self.store.restore()
         await self._calibrate()
@@ -216,12 +219,15 @@ class TeachApp:
         self.store.schedule_save()
 
     async def _predict(self, embedding, source: str) -> None:
-        answer = await self.trainer.predict(embedding)
+        raw = await self.trainer.predict(embedding)
+        # Camera frames: the steady answer (when on); an image file's own answer at once.
+        answer = self.steady.frame(raw) if source == "camera" else self.steady.now(raw)
         names = self.classes.names()
         headline, rows = prediction_rows(names, answer.index, answer.confidences, answer.sure)
         label = "" if answer.index is None else names[answer.index]  # where the votes went, sure or not
         self._show_prediction(source, headline, label, "true" if answer.sure else "false",
-                              distance_text(answer.distance, self.trainer.threshold))
+                              distance_text(answer.distance, self.trainer.threshold),
+                              "" if raw.index is None else names[raw.index])
         # Read aloud: the class once it holds over camera frames; an image file's at once.
         spoken = spoken_prediction(label if answer.sure or not label else NOT_SURE, source)
         changed = self.spoken.frame(spoken) if source == "camera" else self.spoken.now(spoken)
@@ -229,8 +235,9 @@ class TeachApp:
             self.b.set_text("prediction-spoken", self.spoken.text)
         self.cards.show_confidences(rows)
 
-    def _show_prediction(self, source: str, headline: str, label: str, sure: str, distance: str) -> None:
-        shown = (source, headline, label, sure, distance)
+    def _show_prediction(self, source: str, headline: str, label: str, sure: str, distance: str,
+                         raw_label: str = "") -> None:
+        shown = (source, headline, label, sure, distance, raw_label)
         if shown == self._shown_prediction:  # unchanged text costs no DOM work
             return
         self._shown_prediction = shown
@@ -238,6 +245,7 @@ class TeachApp:
         self.b.set_text("predicted", headline)
         self.b.set_data("prediction", "label", label)
         self.b.set_data("prediction", "sure", sure)
+        self.b.set_data("prediction", "rawLabel", raw_label)  # the frame's own class, unsmoothed
         self.b.set_text("nearest", distance)
 
     def _frame_error(self, error) -> None:
@@ -252,6 +260,7 @@ class TeachApp:
         b.listen(b.el("k"), "input", lambda e: self._set_k(int(e.target.value)))
         b.listen(b.el("strictness"), "input", lambda e: self._set_strictness(float(e.target.value)))
         b.listen(b.el("teach-objects"), "change", lambda e: self._set_teach_objects(bool(e.target.checked)))
+        b.listen(b.el("steady"), "change", lambda e: self._set_steady(bool(e.target.checked)))
         b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
         b.listen(b.el("dataset-save"), "click", lambda _e: self.store.save_file())
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
@@ -270,11 +279,16 @@ class TeachApp:
         self._show_k()
         self.b.set_hidden("teach-objects-choice", self.objects is None)
         self.b.el("teach-objects").checked = self.teach_objects
+        self.b.el("steady").checked = self.steady.on
 
     def _set_teach_objects(self, on: bool) -> None:
         self.teach_objects = on and self.objects is not None
         self.b.local_set(TEACH_OBJECTS_KEY, "true" if self.teach_objects else "false")
         self.b.set_text("object-found", "")
+
+    def _set_steady(self, on: bool) -> None:
+        self.steady.on = on
+        self.b.local_set(STEADY_KEY, "true" if on else "false")
 
     def _set_k(self, k: int) -> None:
         self.trainer.k = k
