@@ -4,8 +4,9 @@ Pure Python (no bridge). A scene between two taught classes (half of each in vie
 edge of its examples) gets votes that swing from frame to frame, and the raw label flickers between
 the two. Here each class's confidence is an exponential moving average over frames, and the class
 shown changes only when another class's average beats it by MARGIN, or leads it for HOLD frames in a
-row (a slow drift still gets through). A real change, from all votes for A to all votes for B, is
-shown two frames after the raw label shows it (on the new scene's third frame).
+row (a close call, or a slow drift, still gets through). A real change, from all votes for A to all
+votes for B, is shown two frames after the raw label shows it (on the new scene's third frame); a
+close call that turns (2 of 3 votes for A, then 2 of 3 for B) four frames after.
 
 "Not sure" is smoothed the same way, as two choices (not sure, sure) whose averages are the share of
 recent frames that were sure: a frame or two far from every example does not blink "not sure", and a
@@ -26,9 +27,11 @@ from dataclasses import replace
 
 from neighbours import Answer
 
+# Chosen on simulated scenes between two classes (tests/unit/test_steady_label.py) for the fewest
+# flips with a real change still shown on its third frame.
 ALPHA = 0.4   # weight of the newest frame in the averages (about the last 2-4 frames count)
-MARGIN = 0.3  # how far another choice's average must beat the shown one's to take over at once
-HOLD = 3      # or for how many frames in a row it must lead
+MARGIN = 0.5  # how far another choice's average must beat the shown one's to take over at once
+HOLD = 4      # or for how many frames in a row it must lead (a close call that turns)
 
 STEADY_KEY = "steady-labels"  # localStorage: the visitor's "Steady labels" choice
 ON_BY_DEFAULT = True
