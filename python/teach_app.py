@@ -24,6 +24,7 @@ from object_finder import ObjectFinder
 from record_buttons import RecordButtons, action_of
 from screen_wake import ScreenWake
 from spoken import SteadyText, spoken_prediction
+from steady_label import SteadyLabel
 from teach_settings import TeachSettings
 
 THUMB_W, THUMB_H = 64, 48
@@ -62,6 +63,7 @@ class TeachApp:
         self.loop = self._new_loop()
         self._shown_prediction = None
         self.spoken = SteadyText()  # the live region's text (#prediction-spoken)
+        self.steady = SteadyLabel()  # "Steady labels": camera predictions smoothed over frames
 
     # ------------------------------------------------------------ start-up
 
@@ -77,7 +79,7 @@ class TeachApp:
         manifest = await self._start_engine(self.b.query_param("backend"))
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
         self.settings = TeachSettings(self.b, self.trainer, self.cards, objects=self.objects is not None,
-                                      save=lambda: self.store.schedule_save())
+                                      steady=self.steady, save=lambda: self.store.schedule_save())
         self.store = DatasetStore(self.b, self.page, self.trainer, before_save=self._calibrate,
                                   on_reloaded=self._dataset_replaced)
         await self.store.restore()
@@ -233,12 +235,15 @@ class TeachApp:
         self.cards.add_thumb(self.classes, index, thumb)
 
     async def _predict(self, embedding, source: str) -> None:
-        answer = await self.trainer.predict(embedding)
+        raw = await self.trainer.predict(embedding)
+        # Camera frames: the steady answer (when on); an image file's own answer at once.
+        answer = self.steady.frame(raw) if source == "camera" else self.steady.now(raw)
         names = self.classes.names()
         headline, rows = prediction_rows(names, answer.index, answer.confidences, answer.sure)
         label = "" if answer.index is None else names[answer.index]  # where the votes went, sure or not
         self._show_prediction(source, headline, label, "true" if answer.sure else "false",
-                              distance_text(answer.distance, self.trainer.threshold))
+                              distance_text(answer.distance, self.trainer.threshold),
+                              "" if raw.index is None else names[raw.index])
         # Read aloud: the class once it holds over camera frames; an image file's at once.
         spoken = spoken_prediction(label if answer.sure or not label else NOT_SURE, source)
         changed = self.spoken.frame(spoken) if source == "camera" else self.spoken.now(spoken)
@@ -246,8 +251,9 @@ class TeachApp:
             self.b.set_text("prediction-spoken", self.spoken.text)
         self.cards.show_confidences(rows)
 
-    def _show_prediction(self, source: str, headline: str, label: str, sure: str, distance: str) -> None:
-        shown = (source, headline, label, sure, distance)
+    def _show_prediction(self, source: str, headline: str, label: str, sure: str, distance: str,
+                         raw_label: str = "") -> None:
+        shown = (source, headline, label, sure, distance, raw_label)
         if shown == self._shown_prediction:  # unchanged text costs no DOM work
             return
         self._shown_prediction = shown
@@ -255,6 +261,7 @@ class TeachApp:
         self.b.set_text("predicted", headline)
         self.b.set_data("prediction", "label", label)
         self.b.set_data("prediction", "sure", sure)
+        self.b.set_data("prediction", "rawLabel", raw_label)  # the frame's own class, unsmoothed
         self.b.set_text("nearest", distance)
 
     def _frame_error(self, error) -> None:

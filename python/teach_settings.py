@@ -1,4 +1,4 @@
-"""Teach's settings controls: k, the strictness of "sure", Teach objects, mirrored views.
+"""Teach's settings controls: k, the strictness of "sure", steady labels, Teach objects, mirrored views.
 
 k and strictness belong to the trainer (and travel with the dataset); the two choices of how
 examples are made are the page's, "Teach objects" remembered in localStorage.
@@ -12,12 +12,13 @@ Example:
 from __future__ import annotations
 
 from formatting import k_text
+from steady_label import STEADY_KEY, remembered
 
 TEACH_OBJECTS_KEY = "teach-objects"  # localStorage: the visitor's "Teach objects" choice
 
 
 class TeachSettings:
-    def __init__(self, bridge, trainer, cards, objects: bool, save):
+    def __init__(self, bridge, trainer, cards, objects: bool, steady, save):
         self.b = bridge
         self.trainer = trainer
         self.cards = cards
@@ -25,6 +26,8 @@ class TeachSettings:
         self.save = save        # the dataset (with k and strictness) is to be saved, and recalibrated
         self.teach_objects = objects and bridge.local_get(TEACH_OBJECTS_KEY) == "true"
         self.flip_examples = False
+        self.steady = steady  # steady_label.SteadyLabel: camera labels smoothed over frames
+        steady.on = remembered(bridge.local_get(STEADY_KEY))
 
     def wire(self) -> None:
         b = self.b
@@ -32,6 +35,7 @@ class TeachSettings:
         b.listen(b.el("strictness"), "input", lambda e: self._set_strictness(float(e.target.value)))
         b.listen(b.el("teach-objects"), "change", lambda e: self._set_teach_objects(bool(e.target.checked)))
         b.listen(b.el("flip-examples"), "change", lambda e: self._set_flip_examples(bool(e.target.checked)))
+        b.listen(b.el("steady"), "change", lambda e: self._set_steady(bool(e.target.checked)))
 
     def show(self) -> None:
         """The controls show the settings (a restored or loaded dataset brings its own k and strictness)."""
@@ -41,6 +45,7 @@ class TeachSettings:
         self.show_k()
         self.b.set_hidden("teach-objects-choice", not self.objects)
         self.b.el("teach-objects").checked = self.teach_objects
+        self.b.el("steady").checked = self.steady.on
 
     def show_k(self) -> None:
         taught = [n for n in self.trainer.classes.counts() if n]
@@ -60,6 +65,10 @@ class TeachSettings:
         self.teach_objects = on and self.objects
         self.b.local_set(TEACH_OBJECTS_KEY, "true" if self.teach_objects else "false")
         self.b.set_text("object-found", "")
+
+    def _set_steady(self, on: bool) -> None:
+        self.steady.on = on
+        self.b.local_set(STEADY_KEY, "true" if on else "false")
 
     def _set_flip_examples(self, on: bool) -> None:
         self.flip_examples = on
