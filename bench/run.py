@@ -237,25 +237,31 @@ def part_loop(bench: Bench, backends: list[str], quick: bool) -> list[dict]:
             row = {"demo": demo, "backend": backend, "frames_per_window": frames, "rounds": rounds}
             started = time.monotonic()
             timeout_s = {"wasm": 5, "webgl": 60, "cpu": 300}[backend] * (4 if demo == "detect" else 1) * frames + 10
-            windows: dict[str, list[dict]] = {"python": [], "js": []}
-            for round_ in range(rounds):
-                # Alternate which page goes first, so a drift in machine load does not favour one.
-                for impl in ("python", "js") if round_ % 2 == 0 else ("js", "python"):
-                    context = bench.context(heap_layout=backend == "wasm")
-                    with recorded(row, context):
-                        page = bench.open(context, demo, impl, backend, boot_s)
-                        bench.window(page, SETTLE_FRAMES[backend], boot_s)
-                        windows[impl].append(measured_window(page, frames, timeout_s, backend == "wasm"))
-                    if "skipped" in row:
-                        break
-                if "skipped" in row:
-                    break
-            if "skipped" not in row:
-                row.update(loop_figures(windows))
+
+            def measure(impl: str, context) -> dict:
+                page = bench.open(context, demo, impl, backend, boot_s)
+                bench.window(page, SETTLE_FRAMES[backend], boot_s)
+                return measured_window(page, frames, timeout_s, backend == "wasm")
+            paired_rounds(row, rounds, lambda: bench.context(heap_layout=backend == "wasm"), measure)
             row["seconds"] = round(time.monotonic() - started, 1)
             print(f"  loop {demo:6s} {backend:5s} {summary_loop(row)}", flush=True)
             rows.append(row)
     return rows
+
+
+def paired_rounds(row: dict, rounds: int, new_context, measure) -> None:
+    """`measure(impl, context)` -> a window, for the Python and the JS page in turn, `rounds` times,
+    each in a fresh context; the paired figures (loop_figures) go into `row`, or why it was skipped."""
+    windows: dict[str, list[dict]] = {"python": [], "js": []}
+    for round_ in range(rounds):
+        # Alternate which page goes first, so a drift in machine load does not favour one.
+        for impl in ("python", "js") if round_ % 2 == 0 else ("js", "python"):
+            context = new_context()
+            with recorded(row, context):
+                windows[impl].append(measure(impl, context))
+            if "skipped" in row:
+                return
+    row.update(loop_figures(windows))
 
 
 def measured_window(page, frames: int, timeout_s: float, profile: bool) -> dict:
@@ -554,21 +560,14 @@ def part_naming(bench: Bench, quick: bool) -> list[dict]:
     rows = []
     for case, target in NAMING_CASES.items():
         row = {"case": case, "names": target, "backend": "wasm", "frames_per_window": frames, "rounds": rounds}
-        windows: dict[str, list[dict]] = {"python": [], "js": []}
-        for round_ in range(rounds):
-            for impl in ("python", "js") if round_ % 2 == 0 else ("js", "python"):
-                context = bench.context()
-                with recorded(row, context):
-                    page = open_naming(bench, context, impl, target, boot_s)
-                    bench.window(page, NAMING_SETTLE_FRAMES, boot_s)
-                    windows[impl].append(measured_window(page, frames, 5 * 4 * frames + 10, profile=False))
-                    row[f"{impl}_boxes"] = boxes_shown(page)
-                if "skipped" in row:
-                    break
-            if "skipped" in row:
-                break
-        if "skipped" not in row:
-            row.update(loop_figures(windows))
+
+        def measure(impl: str, context) -> dict:
+            page = open_naming(bench, context, impl, target, boot_s)
+            bench.window(page, NAMING_SETTLE_FRAMES, boot_s)
+            window = measured_window(page, frames, 5 * 4 * frames + 10, profile=False)
+            row[f"{impl}_boxes"] = boxes_shown(page)
+            return window
+        paired_rounds(row, rounds, bench.context, measure)
         print(f"  naming {case:5s} {summary_loop(row)}", flush=True)
         rows.append(row)
     base = next((r for r in rows if r["case"] == "none" and "python" in r), None)

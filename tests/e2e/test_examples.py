@@ -14,7 +14,7 @@ from skimage import io
 
 from conftest import OpenedPage
 from support.photos import write_views
-from test_teach import classify, upload, wait_counts
+from test_teach import classify, save_dataset, upload, wait_counts
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +96,8 @@ def test_thumbnails_survive_a_reload_and_a_file_and_one_example_is_removed_or_mo
     assert opened.class_counts() == [4, 3, 0, 0]
     wait_thumbnails(page, [4, 3, 0, 0])
 
-    with page.expect_download() as download:
-        page.click("#dataset-save")
     saved = tmp_path / "dataset.json"
-    download.value.save_as(saved)
-    doc = json.loads(saved.read_text())
+    doc = save_dataset(page, saved)
     assert doc["version"] == 2 and [len(c["thumbnails"]) for c in doc["classes"]] == [4, 3, 0, 0]
     assert doc["settings"]["k"] == 3
 

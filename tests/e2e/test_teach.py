@@ -30,6 +30,14 @@ def wait_counts(opened, expected: list[int], timeout: int = 120_000) -> None:
                              f"page errors: {opened.errors}") from None
 
 
+def save_dataset(page, path) -> dict:
+    """Press “Save dataset”, keep the download at `path`; returns its JSON."""
+    with page.expect_download() as download:
+        page.click("#dataset-save")
+    download.value.save_as(path)
+    return json.loads(path.read_text())
+
+
 def classify(opened, path: str) -> str:
     """Classify one image file; returns the predicted class name."""
     name = path.rsplit("/", 1)[-1]
@@ -84,11 +92,8 @@ def test_teach_two_classes_save_reload_and_reject_bad_file(open_page, astronaut_
     wait_counts(opened, [4, 4, 1, 0])
 
     # Save to a file.
-    with page.expect_download() as download:
-        page.click("#dataset-save")
     saved = tmp_path / "dataset.json"
-    download.value.save_as(saved)
-    doc = json.loads(saved.read_text())
+    doc = save_dataset(page, saved)
     assert doc["embedding"] == {"model": "centernet", "size": 720}
     assert [c["count"] for c in doc["classes"]] == [4, 4, 1, 0]
 
@@ -188,11 +193,8 @@ def test_mobilenet_embeddings_and_a_dataset_from_another_model(open_page, astron
     wait_counts(opened, [2, 0, 0, 0])
     opened.wait_frames(2)
     assert page.get_attribute("#prediction", "data-label") == "A"
-    with page.expect_download() as download:
-        page.click("#dataset-save")
     saved = tmp_path / "mobilenet-dataset.json"
-    download.value.save_as(saved)
-    assert json.loads(saved.read_text())["embedding"]["model"] == "mobilenet"
+    assert save_dataset(page, saved)["embedding"]["model"] == "mobilenet"
 
     centernet = open_page("?backend=wasm", camera=False, base=site_with_offline_mobilenet)
     centernet.wait_ready()
