@@ -55,9 +55,9 @@ class DatasetStore:
 
     async def _reload(self) -> None:
         if await self.restore():
-            await self.on_reloaded()
             self.page.message("This dataset was changed in another tab of this site: it is shown here as saved "
                               "there.", kind="info")
+            await self.on_reloaded()
 
     def _pending(self) -> bool:
         return self._save_task is not None and not self._save_task.done()

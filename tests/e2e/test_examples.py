@@ -194,6 +194,8 @@ def test_two_teach_tabs_never_overwrite_each_other_unseen(open_page, taught_file
     second_page.on("pageerror", lambda error: second.errors.append(str(error)))
     second_page.goto(first.base + "?backend=wasm")
     second.wait_ready()
+    for tab in (first, second):  # each says the camera was refused (camera=False) once it has tried
+        tab.page.wait_for_selector("#message:has-text('Camera access was refused')", timeout=60_000)
 
     upload(first, ".class-card:nth-child(1) input[data-action=upload]", taught_files["astronaut"][:2])
     wait_counts(first, [2, 0, 0, 0])

@@ -132,6 +132,9 @@ def test_tensor_count_flat_over_100_frames(open_page, astronaut_video, photo_fil
     upload(opened, ".class-card:nth-child(1) input[data-action=upload]", photo_files["train"]["astronaut"][:2])
     upload(opened, ".class-card:nth-child(2) input[data-action=upload]", photo_files["train"]["motorcycle"][:2])
     wait_counts(opened, [2, 2, 0, 0])
+    # Saved, so recalibrated: the calibration's own tensors (alive across its awaits, between frames)
+    # are gone before the count is taken.
+    opened.page.wait_for_selector("body[data-saved='4']", state="attached", timeout=60_000)
     opened.wait_frames(3)
     before = opened.num_tensors()
     opened.wait_frames(100, timeout=600_000)
