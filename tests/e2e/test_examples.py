@@ -39,6 +39,14 @@ def wait_thumbnails(page, expected: list[int]) -> None:
         arg=json.dumps(expected, separators=(",", ":")), timeout=30_000)
 
 
+def open_teach(open_page):
+    """Teach on wasm without a camera, once it has said so (that message would replace a later one)."""
+    opened = open_page("?backend=wasm", camera=False)
+    opened.wait_ready()
+    opened.page.wait_for_selector("#message:has-text('Camera access was refused')", timeout=60_000)
+    return opened
+
+
 def teach_two(opened, files) -> None:
     upload(opened, ".class-card:nth-child(1) input[data-action=upload]", files["astronaut"])
     upload(opened, ".class-card:nth-child(2) input[data-action=upload]", files["motorcycle"])
@@ -46,8 +54,7 @@ def teach_two(opened, files) -> None:
 
 
 def test_not_sure_on_a_picture_unlike_every_example_and_a_class_on_a_taught_one(open_page, taught_files):
-    opened = open_page("?backend=wasm", camera=False)
-    opened.wait_ready()
+    opened = open_teach(open_page)
     page = opened.page
     teach_two(opened, taught_files)
     page.wait_for_selector("body[data-saved='8']", state="attached", timeout=60_000)  # calibrated then saved
@@ -76,8 +83,7 @@ def test_not_sure_on_a_picture_unlike_every_example_and_a_class_on_a_taught_one(
 
 
 def test_thumbnails_survive_a_reload_and_a_file_and_one_example_is_removed_or_moved(open_page, taught_files, tmp_path):
-    opened = open_page("?backend=wasm", camera=False)
-    opened.wait_ready()
+    opened = open_teach(open_page)
     page = opened.page
     teach_two(opened, taught_files)
     assert thumbnails(page) == [4, 4, 0, 0]
@@ -101,8 +107,7 @@ def test_thumbnails_survive_a_reload_and_a_file_and_one_example_is_removed_or_mo
     assert doc["version"] == 2 and [len(c["thumbnails"]) for c in doc["classes"]] == [4, 3, 0, 0]
     assert doc["settings"]["k"] == 3
 
-    other = open_page("?backend=wasm", camera=False)  # another browser profile: nothing stored
-    other.wait_ready()
+    other = open_teach(open_page)  # another browser profile: nothing stored
     upload(other, "#dataset-load", [str(saved)])
     wait_counts(other, [4, 3, 0, 0])
     wait_thumbnails(other.page, [4, 3, 0, 0])
@@ -145,8 +150,7 @@ def test_many_images_at_once_a_folder_and_a_drop_with_progress_and_a_bad_file_na
         paths.append(str(path))
     broken = folder / "broken.png"
     broken.write_bytes(b"\x89PNG not really")
-    opened = open_page("?backend=wasm", camera=False)
-    opened.wait_ready()
+    opened = open_teach(open_page)
     page = opened.page
     page.evaluate(RECORD_PROGRESS)
 
@@ -168,8 +172,7 @@ def test_many_images_at_once_a_folder_and_a_drop_with_progress_and_a_bad_file_na
 
 
 def test_mirrored_views_add_each_example_flipped_too_and_the_card_says_so(open_page, taught_files):
-    opened = open_page("?backend=wasm", camera=False)
-    opened.wait_ready()
+    opened = open_teach(open_page)
     page = opened.page
     page.check("#flip-examples")
     upload(opened, ".class-card:nth-child(1) input[data-action=upload]", taught_files["astronaut"][:2])
@@ -187,15 +190,13 @@ def test_mirrored_views_add_each_example_flipped_too_and_the_card_says_so(open_p
 
 
 def test_two_teach_tabs_never_overwrite_each_other_unseen(open_page, taught_files):
-    first = open_page("?backend=wasm", camera=False)
-    first.wait_ready()
+    first = open_teach(open_page)
     second_page = first.page.context.new_page()  # the same browser profile: the same IndexedDB
     second = OpenedPage(second_page, first.base)
     second_page.on("pageerror", lambda error: second.errors.append(str(error)))
     second_page.goto(first.base + "?backend=wasm")
     second.wait_ready()
-    for tab in (first, second):  # each says the camera was refused (camera=False) once it has tried
-        tab.page.wait_for_selector("#message:has-text('Camera access was refused')", timeout=60_000)
+    second_page.wait_for_selector("#message:has-text('Camera access was refused')", timeout=60_000)
 
     upload(first, ".class-card:nth-child(1) input[data-action=upload]", taught_files["astronaut"][:2])
     wait_counts(first, [2, 0, 0, 0])
