@@ -1,7 +1,10 @@
 """Your classes on Detect, end to end with the real CenterNet on wasm: teach two classes on Teach from
 the objects in real photos ("Teach objects"), then Detect names, tracks and counts them on a
-fake-camera video that alternates between those photos, so each object leaves the view and comes
-back (missed for a few frames). Photos picked by measurement: CenterNet finds the astronaut (person
+fake-camera video that alternates between those photos: the astronaut for 3 s, the motorcycle for
+1.5 s. The astronaut is missed briefly (under the tracker's memory of 15 frames at any frame rate
+this machine reaches on wasm, ~3-6 fps) and must keep its id; the motorcycle is gone for 3 s, which
+at a fast frame rate outlives that memory, so it is only checked for a stable id while in view.
+Photos picked by measurement: CenterNet finds the astronaut (person
 ~0.6) and the motorcycle (~0.4-0.58) in every view the test teaches from and in the video's frames.
 """
 
@@ -18,7 +21,8 @@ from support.y4m import fit, write_y4m
 from test_detect import enable_webcam, open_detect, tensors_per_frame
 from test_teach import upload, wait_counts
 
-SECONDS_PER_PHOTO = 4
+FPS = 10
+ASTRONAUT_SECONDS, MOTORCYCLE_SECONDS = 3, 1.5
 # Each frame's boxes as the list shows them, recorded by the page whenever the list changes.
 RECORD_FRAMES = """() => {
   window.framesSeen = [];
@@ -30,9 +34,10 @@ RECORD_FRAMES = """() => {
 
 @pytest.fixture(scope="module")
 def alternating_video(tmp_path_factory) -> str:
-    frames = [fit(photos.astronaut(), 320, 240), fit(photos.stereo_motorcycle()[0], 320, 240)]
+    astronaut, motorcycle = fit(photos.astronaut(), 320, 240), fit(photos.stereo_motorcycle()[0], 320, 240)
+    frames = [astronaut] * int(FPS * ASTRONAUT_SECONDS) + [motorcycle] * int(FPS * MOTORCYCLE_SECONDS)
     path = tmp_path_factory.mktemp("videos") / "astronaut-then-motorcycle.y4m"
-    return str(write_y4m(path, frames, fps=10, repeat=10 * SECONDS_PER_PHOTO))
+    return str(write_y4m(path, frames, fps=FPS))
 
 
 def rename(page, index: int, name: str) -> None:
@@ -89,7 +94,7 @@ def test_teach_objects_then_detect_names_tracks_and_counts_them(open_page, alter
     page.evaluate(RECORD_FRAMES)
     enable_webcam(opened)
     # Long enough for the video to show each photo at least twice (it loops).
-    page.wait_for_timeout(1000 * SECONDS_PER_PHOTO * 4)
+    page.wait_for_timeout(1000 * (ASTRONAUT_SECONDS + MOTORCYCLE_SECONDS) * 3)
     opened.wait_frames(3)
     frames = page.evaluate("framesSeen")
 
@@ -99,12 +104,15 @@ def test_teach_objects_then_detect_names_tracks_and_counts_them(open_page, alter
         for box in run:
             expected = "person · Eileen" if box["label"] == "person" else "motorcycle · my bike"
             assert box["title"] == expected, frames
-    # One id per object, kept while it is missed (the other photo shown) and when it comes back.
+    # The astronaut keeps one id while it is briefly missed (the motorcycle shown) and when it comes
+    # back; the motorcycle keeps one while in view.
     assert len({box["track"] for run in people for box in run}) == 1, people
-    assert len({box["track"] for run in bikes for box in run}) == 1, bikes
-    assert people[0][0]["track"] != bikes[0][0]["track"]
+    assert all(len({box["track"] for box in run}) == 1 for run in bikes), bikes
+    bike_ids = {box["track"] for run in bikes for box in run}
+    assert people[0][0]["track"] not in bike_ids
+    # Counted as the list showed them: one astronaut, and as many motorcycles as it had ids.
     counts = json.loads(page.get_attribute("#counts", "data-counts"))
-    assert counts["person · Eileen"][1] == 1 and counts["motorcycle · my bike"][1] == 1, counts
+    assert counts["person · Eileen"][1] == 1 and counts["motorcycle · my bike"][1] == len(bike_ids), counts
     assert opened.errors == []
     assert opened.off_origin() == []
 
