@@ -555,8 +555,9 @@ def boxes_shown(page) -> int:
 
 
 def part_naming(bench: Bench, quick: bool) -> list[dict]:
-    """ms per Detect frame with 0, 1 and 5 boxes named, Python and plain JS back to back per round."""
-    frames, rounds, boot_s = (5, 1, 120) if quick else (20, 3, 120)
+    """ms per Detect frame with 0, 1 and 5 boxes named, Python and plain JS back to back per round
+    (5 rounds: a page load's heap layout moves a frame's kernels by tens of ms, either way)."""
+    frames, rounds, boot_s = (5, 1, 120) if quick else (20, 5, 120)
     rows = []
     for case, target in NAMING_CASES.items():
         row = {"case": case, "names": target, "backend": "wasm", "frames_per_window": frames, "rounds": rounds}

@@ -72,10 +72,10 @@ class BoxNamer:
         await self._read_teachs()
 
     async def _read_teachs(self) -> None:
-        text = await self.b.idb_get(store_key(self.trainer.model_name))
-        if text:
+        data = await self.b.idb_get(store_key(self.trainer.model_name))
+        if data:
             try:
-                await self._use(dataset_format.loads(text, self.trainer.model_name, self.trainer.size), TEACHS)
+                await self._use(data, TEACHS)
             except dataset_format.DatasetError:
                 pass  # Teach says so when it opens; here the page simply has no classes
 
@@ -89,14 +89,14 @@ class BoxNamer:
         if self.on_reloaded is not None:
             self.on_reloaded()
 
-    async def load_text(self, text: str, file_name: str) -> None:
-        """A dataset file; raises DatasetError (the classes in use stay as they are)."""
+    async def load_file(self, data: bytes, file_name: str) -> None:
+        """A dataset file's bytes; raises DatasetError (the classes in use stay as they are)."""
         if self.trainer is None:
             raise dataset_format.DatasetError(self.describe())
-        await self._use(dataset_format.loads(text, self.trainer.model_name, self.trainer.size), file_name)
+        await self._use(data, file_name)
 
-    async def _use(self, dataset, origin: str) -> None:
-        self.trainer.load(dataset)
+    async def _use(self, data: bytes | str, origin: str) -> None:
+        await self.trainer.load(await dataset_format.read(data, self.trainer.model_name, self.trainer.size))
         await self.trainer.calibrate()
         self.origin = origin
 

@@ -11,7 +11,14 @@ numbers (int or float) by name, and names this page does not know are kept.
 Version 1 is the same without `settings` and `thumbnails`; it still loads (no thumbnails, no settings).
 
 A file is parsed and checked completely before anything is replaced, so a bad file never touches the
-current data: `loads` returns a whole Dataset or raises DatasetError.
+current data: `loads` returns a whole Dataset or raises DatasetError. `read` and `write` do the same
+as `loads` and `dumps` in slices (stepwise.py), so that 5,000 examples (~40 MB of text) are read or
+written without freezing the page; a dataset travels as UTF-8 bytes, which cross to and from
+JavaScript ~30x faster than a string of the same length.
+
+Example:
+    data = await write(dataset)                       # bytes, for IndexedDB or a file
+    again = await read(data, "centernet", 720)        # raises DatasetError for a bad file
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ import sys
 from array import array
 from dataclasses import dataclass, field
 
+import stepwise
+
 FORMAT = "train-your-browser/dataset"
 VERSION = 2                      # what dumps writes
 READABLE_VERSIONS = (1, 2)       # what loads reads
@@ -31,6 +40,8 @@ MAX_THUMBNAIL_BYTES = 32 * 1024  # per thumbnail, once decoded; a 64x48 JPEG is 
 MAX_SETTINGS = 64
 MAX_SETTING_NAME = 40
 MAX_SETTING_MAGNITUDE = 1e9      # settings are small numbers (k, a strictness); ints stay exact as floats
+EXAMPLES_PER_STEP = 256          # examples checked or encoded per step of read/write (a few ms)
+ENCODED_PER_STEP = 3 << 18       # bytes of embeddings base64-encoded per step of write (a multiple of 3)
 
 # The first bytes of each image type a thumbnail may be, by MIME type.
 _JPEG_MAGIC = b"\xff\xd8\xff"
@@ -88,32 +99,64 @@ def thumbnail_problem(data: bytes) -> str | None:
 
 def dumps(dataset: Dataset) -> str:
     """The dataset as version 2 text. Raises ValueError for data no file can hold (a bug, not a file)."""
-    return json.dumps({
+    return stepwise.run(dump_steps(dataset)).decode("ascii")
+
+
+async def write(dataset: Dataset) -> bytes:
+    """`dumps` as UTF-8 bytes, in slices."""
+    return await stepwise.sliced(dump_steps(dataset))
+
+
+def dump_steps(dataset: Dataset):
+    """Steps to the version 2 file as bytes: what json.dumps(..., separators=(",", ":")) writes for the
+    document, assembled class by class (base64 needs no escaping, and json.dumps escapes the rest to ASCII)."""
+    head = json.dumps({
         "format": FORMAT,
         "version": VERSION,
         "embedding": {"model": dataset.model, "size": dataset.size},
         "settings": dict(dataset.settings),
-        "classes": [_class_doc(c) for c in dataset.classes],
     }, separators=(",", ":"), allow_nan=False)
+    parts = [head[:-1].encode("ascii"), b',"classes":[']
+    for number, data in enumerate(dataset.classes):
+        parts += [b"," if number else b"", (yield from _class_bytes(data))]
+    parts.append(b"]}")
+    return b"".join(parts)
 
 
-def _class_doc(data: ClassData) -> dict:
-    if data.thumbnails and len(data.thumbnails) != len(data.embeddings):
-        raise ValueError(f"Class {data.name!r} has {_counted(len(data.embeddings), 'example')} "
+def _class_bytes(data: ClassData):
+    count = len(data.embeddings)
+    if data.thumbnails and len(data.thumbnails) != count:
+        raise ValueError(f"Class {data.name!r} has {_counted(count, 'example')} "
                          f"but {_counted(len(data.thumbnails), 'thumbnail')}.")
-    return {
-        "name": data.name,
-        "count": len(data.embeddings),
-        "embeddings": base64.b64encode(b"".join(data.embeddings)).decode("ascii"),
-        "thumbnails": [base64.b64encode(data.thumbnail(i)).decode("ascii") for i in range(len(data.embeddings))],
-    }
+    joined, encoded = memoryview(b"".join(data.embeddings)), []
+    for start in range(0, len(joined), ENCODED_PER_STEP):  # 3-byte aligned: the pieces join to the whole's base64
+        encoded.append(base64.b64encode(joined[start:start + ENCODED_PER_STEP]))
+        yield
+    embeddings = b"".join(encoded)
+    thumbnails = []
+    for start in range(0, count, EXAMPLES_PER_STEP):
+        thumbnails += [b'"' + base64.b64encode(data.thumbnail(i)) + b'"'
+                       for i in range(start, min(start + EXAMPLES_PER_STEP, count))]
+        yield
+    return b"".join([b'{"name":', json.dumps(data.name).encode("ascii"), b',"count":', str(count).encode("ascii"),
+                     b',"embeddings":"', embeddings, b'","thumbnails":[', b",".join(thumbnails), b"]}"])
 
 
-def loads(text: str, model: str, size: int) -> Dataset:
-    """Parse version 1 or 2 and validate against the embedding model in use; raises DatasetError.
+def loads(data: bytes | str, model: str, size: int) -> Dataset:
+    """Parse version 1 or 2 (UTF-8 bytes or text) and validate against the embedding model in use;
+    raises DatasetError.
 
     Every class of the result has one thumbnail entry per example (b"" where the file has none)."""
-    doc = _parse_json(text)
+    return stepwise.run(load_steps(data, model, size))
+
+
+async def read(data: bytes | str, model: str, size: int) -> Dataset:
+    """`loads`, in slices."""
+    return await stepwise.sliced(load_steps(data, model, size))
+
+
+def load_steps(data: bytes | str, model: str, size: int):
+    doc = yield from _parse_json(data)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise DatasetError("This file is not a Train Your Browser dataset.")
     version = doc.get("version")
@@ -129,15 +172,21 @@ def loads(text: str, model: str, size: int) -> Dataset:
     classes = doc.get("classes")
     if not isinstance(classes, list) or not classes:
         raise DatasetError("The dataset has no classes.")
-    parsed = [_parse_class(c, size, i, version) for i, c in enumerate(classes)]
+    parsed = []
+    for index, class_doc in enumerate(classes):
+        parsed.append((yield from _parse_class(class_doc, size, index, version)))
     _check_unique_names(parsed)
     settings = _parse_settings(doc.get("settings", {})) if version >= 2 else {}
     return Dataset(model, size, parsed, settings)
 
 
-def _parse_json(text: str):
+def _parse_json(data: bytes | str):
     try:
-        return json.loads(text)
+        text = yield from stepwise.utf8_text(data)
+    except UnicodeDecodeError:
+        raise DatasetError("This file is not a dataset (not UTF-8 text).") from None
+    try:
+        return (yield from stepwise.json_document(text))
     except json.JSONDecodeError as error:
         raise DatasetError(f"This file is not a dataset (not valid JSON: {error.msg}).") from None
     except (ValueError, RecursionError):  # undecodable bytes, a number too long to read, nesting too deep
@@ -159,9 +208,13 @@ def _parse_class(doc, size: int, index: int, version: int) -> ClassData:
     vector = size * FLOAT_BYTES
     if not _is_int(count) or count < 0 or len(raw) != count * vector:
         raise DatasetError(f"The examples of class {name!r} are truncated or damaged.")
-    if not _all_finite(raw):
-        raise DatasetError(f"The examples of class {name!r} hold values that are not numbers (NaN or infinite).")
-    thumbnails = _parse_thumbnails(doc.get("thumbnails"), count, name) if version >= 2 else [b""] * count
+    yield
+    view = memoryview(raw)
+    for start in range(0, count, EXAMPLES_PER_STEP):
+        if not _all_finite(view[start * vector:(start + EXAMPLES_PER_STEP) * vector]):
+            raise DatasetError(f"The examples of class {name!r} hold values that are not numbers (NaN or infinite).")
+        yield
+    thumbnails = (yield from _parse_thumbnails(doc.get("thumbnails"), count, name)) if version >= 2 else [b""] * count
     return ClassData(name, [raw[i * vector:(i + 1) * vector] for i in range(count)], thumbnails)
 
 
@@ -175,7 +228,7 @@ def _decode_base64(value) -> bytes | None:
         return None
 
 
-def _all_finite(raw: bytes) -> bool:
+def _all_finite(raw) -> bool:
     """Whether every little-endian float32 in `raw` is a finite number.
 
     Their sum in double precision cannot overflow (it would take ~10^270 of the largest float32), so it
@@ -201,6 +254,8 @@ def _parse_thumbnails(doc, count: int, name: str) -> list[bytes]:
         if problem:
             raise DatasetError(f"Thumbnail {number} of class {name!r} {problem}.")
         thumbnails.append(data)
+        if number % EXAMPLES_PER_STEP == 0:
+            yield
     return thumbnails
 
 

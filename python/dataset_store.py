@@ -39,11 +39,11 @@ class DatasetStore:
 
     async def restore(self) -> bool:
         """The dataset saved in this browser, now the trainer's; False when there is none (or a bad one)."""
-        text = await self.b.idb_get(self._key)
-        if not text:
+        data = await self.b.idb_get(self._key)  # bytes; text as saved before datasets were kept as bytes
+        if not data:
             return False
         try:
-            self.trainer.load(dataset_format.loads(text, self.trainer.model_name, self.trainer.size))
+            await self.trainer.load(await dataset_format.read(data, self.trainer.model_name, self.trainer.size))
         except dataset_format.DatasetError as error:
             self.page.message(f"The dataset saved in this browser could not be restored: {error}")
             return False
@@ -62,8 +62,8 @@ class DatasetStore:
     def _pending(self) -> bool:
         return self._save_task is not None and not self._save_task.done()
 
-    def save_file(self) -> None:
-        self.b.download_text(DATASET_FILE, dataset_format.dumps(self.trainer.dataset()))
+    async def save_file(self) -> None:
+        await self.b.download_file(DATASET_FILE, await dataset_format.write(self.trainer.dataset()))
 
     async def load_file(self, input_element) -> dataset_format.Dataset | None:
         """The chosen file's dataset, now the trainer's; None (and a message) when there is none."""
@@ -71,11 +71,12 @@ class DatasetStore:
         if not files:
             return None
         try:
-            loaded = dataset_format.loads(await self.b.read_file_text(files[0]), self.trainer.model_name, self.trainer.size)
+            loaded = await dataset_format.read(await self.b.read_file_bytes(files[0]), self.trainer.model_name,
+                                               self.trainer.size)
         except dataset_format.DatasetError as error:
             self.page.message(f"{files[0].name}: {error} Your current dataset is unchanged.")
             return None
-        self.trainer.load(loaded)
+        await self.trainer.load(loaded)
         self.schedule_save()
         self.page.message(f"Loaded {loaded.total_examples()} examples in {len(loaded.classes)} classes from "
                           f"{files[0].name}.", kind="info")
@@ -91,6 +92,6 @@ class DatasetStore:
         await asyncio.sleep(SAVE_DELAY_S)
         await self.before_save()
         dataset = self.trainer.dataset()
-        await self.b.idb_put(self._key, dataset_format.dumps(dataset))
+        await self.b.idb_put(self._key, await dataset_format.write(dataset))
         self.b.announce_saved(self._key)
         self.b.set_data("page", "saved", str(dataset.total_examples()))

@@ -15,12 +15,22 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+
 from class_list import ClassList
 from dataset import ClassData, Dataset
 from neighbours import (DEFAULT_STRICTNESS, MAX_K, MIN_K, STRICTNESS, Answer, Neighbours, calibrate, nearest_same_class,
                         parse_rows, sensible_k, vote)
 
-CALIBRATION_CHUNK = 256   # examples per leave-one-out query: a [256, N] similarity matrix at a time
+# Leave-one-out queries go a chunk of examples at a time: at most 256 rows, and a [rows, N]
+# similarity matrix of at most SIMILARITIES_PER_CHUNK, so that one chunk's kernels (a synchronous
+# task on wasm) take tens of ms even for 5,000 examples (26 rows).
+MAX_CALIBRATION_ROWS = 256
+SIMILARITIES_PER_CHUNK = 1 << 17
+# Calibration asks about at most this many examples, spread evenly over them all (the threshold is a
+# percentile of their distances; 5,000 examples on wasm would cost ~12 s asking about every one).
+CALIBRATION_QUERIES = 512
+REBUILD_ROWS = 512        # examples turned into the matrix per step of a rebuild (~15 ms on wasm)
 CALIBRATION_K = 8         # neighbours looked at for an example's nearest one of its own class
 
 
@@ -33,16 +43,21 @@ class KnnTrainer:
         self.k = 3                    # as asked for; `k_used` is what a prediction uses
         self.strictness = DEFAULT_STRICTNESS
         self.threshold = float("inf")  # distance still called sure; `calibrate` sets it
-        self.examples = None          # [size, N]: a unit column per example; None before the first
+        self.examples = None          # [N, size]: a unit row per example; None before the first
         self.labels: list[int] = []   # the class of each row
+        self._generation = 0          # counts changes of the examples: what a threshold was calibrated on
+        self._calibrated_on = None
         self._args: tuple = ()
         # Proxies made once for the page's lifetime, not one per frame.
-        self._append = bridge.keep(lambda: bridge.append_columns(self.examples, self._args[0], self.size))
+        self._append = bridge.keep(lambda: bridge.append_rows(self.examples, self._args[0], self.size))
         self._similar = bridge.keep(lambda: bridge.similarities(self.examples, self._args[0]))
         self._similar_examples = bridge.keep(lambda: bridge.similarities(
-            self.examples, bridge.column_rows(self.examples, *self._args)))
+            self.examples, bridge.example_rows(self.examples, *self._args)))
+        self._similar_picked = bridge.keep(lambda: bridge.similarities(
+            self.examples, bridge.rows_at(self.examples, self._args[0])))
+        self._joined = bridge.keep(lambda: bridge.join_rows(self._args[0]))
         self._nearest = bridge.keep(lambda: bridge.nearest(*self._args))
-        self._matrix = bridge.keep(lambda: bridge.unit_columns(*self._args))
+        self._matrix = bridge.keep(lambda: bridge.unit_rows(*self._args))
 
     def _tidy(self, proxy, *args):
         self._args = args
@@ -53,6 +68,7 @@ class KnnTrainer:
 
     def _use(self, matrix, labels: list[int]) -> None:
         old, self.examples, self.labels = self.examples, matrix, labels
+        self._generation += 1
         self.bridge.dispose(old)
 
     # ------------------------------------------------------------ examples
@@ -64,14 +80,30 @@ class KnnTrainer:
         self.classes.add_example(index, data, thumbnail)  # first: it refuses a bad thumbnail
         self._use(self._tidy(self._append, embedding), self.labels + [index])
 
-    def rebuild(self) -> None:
-        """The matrix anew from the Python examples: class ids are the (dense) class positions."""
+    async def rebuild(self) -> None:
+        """The matrix anew from the Python examples: class ids are the (dense) class positions.
+
+        Built REBUILD_ROWS examples a step, giving the page a turn between steps; meanwhile there
+        are no examples (a prediction says so) rather than examples that disagree with the classes."""
+        self._use(None, [])
+        started = self._generation
+        embeddings = [e for data in self.classes.classes for e in data.embeddings]
         labels = [index for index, data in enumerate(self.classes.classes) for _ in data.embeddings]
-        if not labels:
-            self._use(None, [])
+        parts = []
+        try:
+            for start in range(0, len(embeddings), REBUILD_ROWS):
+                await asyncio.sleep(0)
+                rows = embeddings[start:start + REBUILD_ROWS]
+                parts.append(self._tidy(self._matrix, b"".join(rows), [len(rows), self.size]))
+            matrix = self._tidy(self._joined, parts) if len(parts) > 1 else parts.pop() if parts else None
+        finally:
+            for part in parts:
+                self.bridge.dispose(part)
+        if self._generation != started:  # an example added or another rebuild meanwhile: build it all again
+            self.bridge.dispose(matrix)
+            await self.rebuild()
             return
-        values = b"".join(e for data in self.classes.classes for e in data.embeddings)
-        self._use(self._tidy(self._matrix, values, [len(labels), self.size]), labels)
+        self._use(matrix, labels)
 
     def k_used(self) -> int:
         return sensible_k(self.k, self.classes.counts())
@@ -104,24 +136,38 @@ class KnnTrainer:
         finally:
             self.bridge.dispose(found)
 
-    async def leave_one_out(self, k: int) -> list[Neighbours]:
-        """Each example's k nearest examples (itself among them, first), in example order: what
-        calibration and the evaluation view need, read CALIBRATION_CHUNK examples at a time."""
+    async def leave_one_out(self, k: int, queries: list[int] | None = None) -> list[Neighbours]:
+        """The k nearest examples (itself among them, first) of each example in `queries` (all, in
+        example order, when None): what calibration and the evaluation view need, read a chunk of
+        examples at a time."""
         total = len(self.labels)
         k = min(k, total)
+        rows = calibration_rows(total)
         neighbours: list[Neighbours] = []
-        for start in range(0, total, CALIBRATION_CHUNK):
-            similarity = self._tidy(self._similar_examples, start, min(CALIBRATION_CHUNK, total - start))
+        for start in range(0, total if queries is None else len(queries), rows):
+            await asyncio.sleep(0)  # each chunk's kernels in a task of their own (synchronous on wasm)
+            if queries is None:
+                similarity = self._tidy(self._similar_examples, start, min(rows, total - start))
+            else:
+                similarity = self._tidy(self._similar_picked, self.bridge.js_value(queries[start:start + rows]))
             neighbours += await self._neighbours(similarity, k)
         return neighbours
 
     async def calibrate(self) -> float:
-        """The "sure" threshold from the examples: leave-one-out distances within each class."""
+        """The "sure" threshold from the examples: leave-one-out distances within each class. Measured
+        again only when the examples or the strictness changed since the last time."""
+        if (self._generation, self.strictness) == self._calibrated_on:
+            return self.threshold
+        calibrated_on = (self._generation, self.strictness)
         if len(self.labels) < 2:
             self.threshold = float("inf")
-            return self.threshold
-        neighbours = await self.leave_one_out(CALIBRATION_K)
-        self.threshold = calibrate(nearest_same_class(neighbours, self.labels), self.strictness)
+        else:
+            queries = calibration_queries(len(self.labels))
+            neighbours = await self.leave_one_out(CALIBRATION_K, queries)
+            if (self._generation, self.strictness) != calibrated_on:  # changed meanwhile: measure those
+                return await self.calibrate()
+            self.threshold = calibrate(nearest_same_class(neighbours, self.labels, queries), self.strictness)
+        self._calibrated_on = calibrated_on
         return self.threshold
 
     # ------------------------------------------------------------ datasets
@@ -130,15 +176,28 @@ class KnnTrainer:
         classes = [ClassData(c.name, list(c.embeddings), list(c.thumbnails)) for c in self.classes.classes]
         return Dataset(self.model_name, self.size, classes, {"k": self.k, "strictness": self.strictness})
 
-    def load(self, dataset: Dataset) -> None:
+    async def load(self, dataset: Dataset) -> None:
         """The dataset's classes and examples, and its k and strictness where it saved them."""
         self.classes.replace(dataset.classes)
         self.k = _setting(dataset.settings, "k", int, self.k, MIN_K, MAX_K)
         self.strictness = _setting(dataset.settings, "strictness", float, self.strictness, *STRICTNESS)
-        self.rebuild()
+        await self.rebuild()
 
     def dispose(self) -> None:
         self._use(None, [])
+
+
+def calibration_rows(total: int) -> int:
+    """Examples per leave-one-out chunk among `total`."""
+    return max(1, min(MAX_CALIBRATION_ROWS, SIMILARITIES_PER_CHUNK // max(total, 1)))
+
+
+def calibration_queries(total: int) -> list[int] | None:
+    """The examples calibration asks about: all of them (None) up to CALIBRATION_QUERIES, else that
+    many spread evenly, so every class of a dataset gives its share."""
+    if total <= CALIBRATION_QUERIES:
+        return None
+    return [round(i * (total - 1) / (CALIBRATION_QUERIES - 1)) for i in range(CALIBRATION_QUERIES)]
 
 
 def _setting(settings: dict, name: str, kind, default, low, high):

@@ -68,7 +68,7 @@ class NamingPanel:
         if not files:
             return
         try:
-            await self.names.load_text(await self.b.read_file_text(files[0]), files[0].name)
+            await self.names.load_file(await self.b.read_file_bytes(files[0]), files[0].name)
         except DatasetError as error:
             self.page.message(f"{files[0].name}: {error} The classes in use are unchanged.")
             return

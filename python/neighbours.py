@@ -92,11 +92,13 @@ def calibrate(same_class_distances: list[float], strictness: float = DEFAULT_STR
     return SPREAD_FACTOR * spread / strictness
 
 
-def nearest_same_class(neighbours: list[Neighbours], labels: list[int]) -> list[float]:
-    """Leave-one-out: for each example (query i is example i), the distance to its nearest *other*
-    example of its own class among the neighbours found; examples with none are left out."""
+def nearest_same_class(neighbours: list[Neighbours], labels: list[int], queries: list[int] | None = None) -> list[float]:
+    """Leave-one-out: for each example asked about (query i is example queries[i]; all examples in
+    order when None), the distance to its nearest *other* example of its own class among the
+    neighbours found; examples with none are left out."""
     distances = []
-    for query, found in enumerate(neighbours):
+    for number, found in enumerate(neighbours):
+        query = number if queries is None else queries[number]
         for similarity, row in zip(found.similarities, found.rows):
             if row != query and labels[row] == labels[query]:
                 distances.append(1.0 - similarity)

@@ -82,6 +82,7 @@ class TeachApp:
                                       steady=self.steady, save=lambda: self.store.schedule_save())
         self.store = DatasetStore(self.b, self.page, self.trainer, before_save=self._calibrate,
                                   on_reloaded=self._dataset_replaced)
+        self.b.mark("dataset-restore")  # from here to "ready": the examples of the last visit (a test watches this for long tasks)
         await self.store.restore()
         await self._calibrate()
         self._wire()
@@ -128,7 +129,7 @@ class TeachApp:
         self.page.set_state("recovering")
         try:
             await self._start_engine(None, exclude=("webgl",))
-            self.trainer.rebuild()
+            await self.trainer.rebuild()
         finally:
             self.page.set_state("ready")
             self.page.spawn(self.loop.run())
@@ -275,7 +276,7 @@ class TeachApp:
         self.camera_controls.wire()
         self.settings.wire()
         b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
-        b.listen(b.el("dataset-save"), "click", lambda _e: self.store.save_file())
+        b.listen(b.el("dataset-save"), "click", lambda _e: self.page.spawn(self.store.save_file()))
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
         b.listen(b.el("camera-resume"), "click", lambda _e: self.resume_camera())
         b.listen(b.el("classify-file"), "change", lambda e: self.page.spawn(self.classify_files(e.target)))
@@ -323,12 +324,15 @@ class TeachApp:
         else:
             self.page.clear_message()
             self.buttons.cancel()
-            if rebuild:
-                self.trainer.rebuild()
-            self.store.schedule_save()
+            self.page.spawn(self._rebuilt_and_saved(rebuild))
         self.render_classes()
         if thumbs:
             self.page.spawn(self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H)))
+
+    async def _rebuilt_and_saved(self, rebuild: bool) -> None:
+        if rebuild:
+            await self.trainer.rebuild()
+        self.store.schedule_save()
 
     def render_classes(self) -> None:
         self.cards.render(self.classes)

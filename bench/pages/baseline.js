@@ -50,10 +50,10 @@ const TYB = {
   },
 
   // Random unit-length examples, `perClass` per class, as a dataset file gives the Python page: one
-  // column each ([size, N]), as python/bridge/tensors.py keeps them (wasm's transposed matMul is slow).
+  // row each ([N, size]), as python/bridge/tensors.py keeps them.
   examples(perClass, classes, size) {
     return {
-      matrix: tf.tidy(() => tf.transpose(TYB.unit(tf.randomNormal([perClass * classes, size])))),
+      matrix: tf.tidy(() => TYB.unit(tf.randomNormal([perClass * classes, size]))),
       labels: Array.from({ length: perClass * classes }, (_, row) => Math.floor(row / perClass)),
     };
   },
@@ -61,7 +61,8 @@ const TYB = {
   // The k examples nearest each query row, in one tidy and one read; a majority vote per row, ties to
   // the nearest (python/bridge/tensors.py nearest, python/neighbours.py vote).
   async predict({ matrix, labels }, queries, k, classes) {
-    const similarity = tf.tidy(() => tf.matMul(TYB.unit(tf.reshape(queries, [-1, matrix.shape[0]])), matrix));
+    // examples x queries^T, transposed: python/bridge/tensors.py similarities says why this order.
+    const similarity = tf.tidy(() => tf.transpose(tf.matMul(matrix, tf.transpose(TYB.unit(tf.reshape(queries, [-1, matrix.shape[1]]))))));
     await similarity.data(); // else WebGL's topk reads it back synchronously, blocking the page
     const found = tf.tidy(() => {
       const top = tf.topk(similarity, k);

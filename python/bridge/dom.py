@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_proxy, to_js
 
 from .core import js_value, keep, listen
 
 __all__ = ["document", "el", "make", "set_text", "set_hidden", "set_data", "page_visible", "on_visibility_change", "coarse_pointer",
-           "download_text", "read_file_text", "take_files", "dropped_files", "next_animation_frame", "element_size", "on_resize"]
+           "blob_from_bytes", "download_file", "read_file_bytes", "take_files", "dropped_files", "next_animation_frame", "element_size", "on_resize"]
 
 document = js.document
 
@@ -62,18 +62,34 @@ def coarse_pointer() -> bool:
     return bool(js.matchMedia("(pointer: coarse)").matches)
 
 
-def download_text(filename: str, text: str, mime: str = "application/json") -> None:
-    blob = js.Blob.new(js_value([text]), js_value({"type": mime}))
-    url = js.URL.createObjectURL(blob)
+FILE_SLICE = 4 << 20  # bytes copied between Python and JS per step (~4 ms): a 40 MB dataset never blocks the page
+
+
+async def blob_from_bytes(data: bytes, mime: str = "application/json"):
+    """A Blob of `data`, copied to JS FILE_SLICE bytes at a time with a turn for the page between."""
+    view, parts = memoryview(data), []
+    for start in range(0, len(view), FILE_SLICE):
+        parts.append(to_js(view[start:start + FILE_SLICE]))
+        await asyncio.sleep(0)
+    return js.Blob.new(js_value(parts), js_value({"type": mime}))
+
+
+async def read_file_bytes(file) -> bytes:
+    """The bytes of a chosen file or a Blob, FILE_SLICE at a time (not its text: a large file's text
+    crosses to Python ~30x slower than its bytes)."""
+    parts = []
+    for start in range(0, int(file.size), FILE_SLICE):
+        parts.append((await file.slice(start, start + FILE_SLICE).arrayBuffer()).to_bytes())
+    return b"".join(parts)
+
+
+async def download_file(filename: str, data: bytes, mime: str = "application/json") -> None:
+    url = js.URL.createObjectURL(await blob_from_bytes(data, mime))
     link = make("a")
     link.href = url
     link.download = filename
     link.click()
     js.URL.revokeObjectURL(url)
-
-
-async def read_file_text(file) -> str:
-    return await file.text()
 
 
 def take_files(input_element) -> list:

@@ -2,8 +2,8 @@
 camera's facing) and the service worker (offline cache).
 
 Example:
-    await idb_put("dataset:centernet", text)
-    text = await idb_get("dataset:centernet")   # None when nothing is stored
+    await idb_put("dataset:centernet", data)    # bytes (kept as a Blob) or text
+    data = await idb_get("dataset:centernet")   # bytes or text as put; None when nothing is stored
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import js
 from pyodide.ffi import create_proxy
 
 from .core import js_value, keep, log, py_value
+from .dom import blob_from_bytes, read_file_bytes
 
 __all__ = ["idb_get", "idb_put", "announce_saved", "on_saved_elsewhere", "local_get", "local_set",
            "register_service_worker"]
@@ -79,12 +80,18 @@ async def _idb_store(mode: str):
 async def idb_get(key: str):
     db, store = await _idb_store("readonly")
     try:
-        return py_value(await _request_result(store.get(key)))
+        value = await _request_result(store.get(key))
     finally:
         db.close()
+    if js.Object.prototype.toString.call(value) == "[object Blob]":
+        return await read_file_bytes(value)
+    return py_value(value)
 
 
 async def idb_put(key: str, value) -> None:
+    """`value`: bytes, kept as a Blob (the browser writes it out of the page's way: a 40 MB dataset
+    would otherwise be copied in one task), or a JSON-like value."""
+    value = await blob_from_bytes(value) if isinstance(value, bytes) else js_value(value)
     db, store = await _idb_store("readwrite")
     try:
         await _request_result(store.put(value, key))

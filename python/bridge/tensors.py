@@ -18,8 +18,8 @@ from .dom import document
 
 __all__ = ["tf", "set_backend", "backend_name", "num_tensors", "webgl_canvas", "on_webgl_lost", "webgl_renderer",
            "load_graph_model", "tidy", "dispose", "read_floats", "pixels", "prepare_input", "execute",
-           "execute_async", "dispose_all", "best_class_per_box", "flatten", "mirrored", "tensor_from_floats", "unit_columns",
-           "tensor_bytes", "unit", "append_columns", "column_rows", "similarities", "computed", "nearest", "crop_boxes"]
+           "execute_async", "dispose_all", "best_class_per_box", "flatten", "mirrored", "tensor_from_floats", "unit_rows",
+           "tensor_bytes", "unit", "append_rows", "example_rows", "rows_at", "join_rows", "similarities", "computed", "nearest", "crop_boxes"]
 
 tf = Members(js.tf)  # only functions and namespaces are read from it: nothing that changes
 
@@ -154,10 +154,9 @@ def tensor_from_floats(values: bytes, shape: list[int]):
     return tf.tensor(array, js_value(shape), "float32")
 
 
-def unit_columns(values: bytes, shape: list[int]):
-    """`values` as `shape` [N, D] rows scaled to unit length, stored as the columns of a [D, N] matrix
-    (see `nearest`); inside tidy()."""
-    return tf.transpose(unit(tensor_from_floats(values, shape)))
+def unit_rows(values: bytes, shape: list[int]):
+    """`values` as `shape` [N, D] rows scaled to unit length (see `similarities`); inside tidy()."""
+    return unit(tensor_from_floats(values, shape))
 
 
 async def tensor_bytes(tensor) -> bytes:
@@ -172,24 +171,37 @@ def unit(rows):
     return tf.div(rows, tf.maximum(tf.norm(rows, "euclidean", 1, True), 1e-12))
 
 
-def append_columns(matrix, rows, size: int):
-    """`matrix` [size, N] of unit example columns (None: empty) and the unit-length `rows` ([size] or
-    [n, size]) as n more columns."""
-    added = tf.transpose(unit(tf.reshape(rows, js_array((-1, size)))))
-    return added if matrix is None else tf.concat(js_value([matrix, added]), 1)
+def append_rows(matrix, rows, size: int):
+    """`matrix` [N, size] of unit example rows (None: empty) and the unit-length `rows` ([size] or
+    [n, size]) below them."""
+    added = unit(tf.reshape(rows, js_array((-1, size))))
+    return added if matrix is None else tf.concat(js_value([matrix, added]), 0)
 
 
-def column_rows(matrix, start: int, count: int):
-    """Examples `start` .. `start + count` of a [D, N] matrix of example columns, as [count, D] rows."""
-    return tf.transpose(tf.slice(matrix, js_array((0, start)), js_array((-1, count))))
+def example_rows(matrix, start: int, count: int):
+    """Examples `start` .. `start + count` of a [N, D] matrix of example rows."""
+    return tf.slice(matrix, js_array((start, 0)), js_array((count, -1)))
+
+
+def rows_at(matrix, indices):
+    """The examples at `indices` (a JS array of ints) of a [N, D] matrix of example rows."""
+    return tf.gather(matrix, tf.tensor1d(indices, "int32"), 0)
+
+
+def join_rows(matrices: list):
+    """[N1, D], [N2, D], ... one below the other: [N1 + N2 + ..., D]."""
+    return tf.concat(js_value(matrices), 0)
 
 
 def similarities(examples, queries):
-    """Cosine similarity of each query ([D] or [B, D]) to each example (`examples` [D, N], unit
-    columns): [B, N]. Columns, not rows: TF.js's wasm matMul with a transposed operand measured ~40x
-    slower ([256, 720] x [1000, 720]^T: 1.2-4 s; x [720, 1000]: 27-94 ms). Inside tidy()."""
-    rows = unit(tf.reshape(queries, js_array((-1, examples.shape[0]))))
-    return tf.matMul(rows, examples)
+    """Cosine similarity of each query ([D] or [B, D]) to each example (`examples` [N, D], unit rows):
+    [B, N], as examples x queries^T, transposed. This order on TF.js's wasm backend, measured at
+    N = 5,000, D = 720: XNNPACK packs a matMul's second operand on its first use, ~80-100 ms for the
+    examples as [D, N] (again after every example added) but nothing to speak of for the queries;
+    3.5-4.5 ms a frame after that (1.6-2.2 ms for packed examples), and a transposed operand (the
+    matMul flag) runs ~40x slower. Inside tidy()."""
+    rows = unit(tf.reshape(queries, js_array((-1, examples.shape[1]))))
+    return tf.transpose(tf.matMul(examples, tf.transpose(rows)))
 
 
 async def computed(tensor) -> None:

@@ -152,6 +152,9 @@ class FakeBridge(FakeModelFiles, FakeDevice):
         return "model"
 
     # tensors: a matrix is a list of rows, a vector a list; tidy runs the function as it is
+    def js_value(self, value):
+        return value
+
     def tidy(self, fn):
         return fn()
 
@@ -166,16 +169,23 @@ class FakeBridge(FakeModelFiles, FakeDevice):
     async def tensor_bytes(self, tensor):
         return struct.pack(f"<{len(tensor)}f", *tensor)
 
-    def unit_columns(self, values, shape):  # kept as rows here: only the fake reads them
+    def unit_rows(self, values, shape):
         flat = struct.unpack(f"<{shape[0] * shape[1]}f", values)
         return [_unit(flat[i:i + shape[1]]) for i in range(0, len(flat), shape[1])]
 
-    def append_columns(self, matrix, rows, size):
+    def append_rows(self, matrix, rows, size):
         added = [_unit(row) for row in (rows if isinstance(rows[0], list) else [rows])]
         return added if matrix is None else matrix + added
 
-    def column_rows(self, matrix, start, count):
+    def example_rows(self, matrix, start, count):
         return matrix[start:start + count]
+
+    def rows_at(self, matrix, indices):
+        return [matrix[i] for i in indices]
+
+    def join_rows(self, matrices):
+        self.log.append(("join_rows", len(matrices)))
+        return [row for matrix in matrices for row in matrix]
 
     def similarities(self, examples, queries):
         return [[sum(a * b for a, b in zip(_unit(query), row)) for row in examples]

@@ -102,7 +102,7 @@ def test_without_classes_or_an_embedding_nothing_is_named(monkeypatch):
 def test_a_dataset_of_another_model_is_refused_and_the_classes_stay(namer):
     other = dataset_format.dumps(Dataset("mobilenet", 1024, [ClassData("x", [])]))
     with pytest.raises(dataset_format.DatasetError, match="mobilenet"):
-        run(namer.load_text(other, "other.json"))
+        run(namer.load_file(other, "other.json"))
     assert namer.trainer.classes.names() == ["my mug", "my flask"]
 
 
@@ -117,6 +117,6 @@ def test_teach_saving_in_another_tab_brings_the_new_classes_unless_a_file_was_ch
     heard("dataset:centernet")
     run(spawned.pop())
     assert names.ready and reloaded == [True] and names.trainer.classes.names() == ["my mug", "my flask"]
-    run(names.load_text(stored(), "mine.json"))
+    run(names.load_file(stored(), "mine.json"))
     heard("dataset:centernet")
     assert spawned == []  # the visitor's file stays in use

@@ -429,3 +429,26 @@ def test_every_field_dropped_or_given_an_odd_value_loads_or_is_refused(version):
                 node[path[-1]] = value
             outcomes.append(assert_loads_or_refuses(json.dumps(doc), 2, "centernet"))
     assert True in outcomes and False in outcomes
+
+
+def test_the_file_is_what_json_dumps_writes_for_the_document():
+    dataset = sample()
+    doc = {"format": "train-your-browser/dataset", "version": 2, "embedding": {"model": "centernet", "size": 2},
+           "settings": {"k": 3, "strictness": 1.5},
+           "classes": [{"name": c.name, "count": len(c.embeddings), "embeddings": b64(b"".join(c.embeddings)),
+                        "thumbnails": [b64(c.thumbnail(i)) for i in range(len(c.embeddings))]} for c in dataset.classes]}
+    assert dumps(dataset) == json.dumps(doc, separators=(",", ":"))
+    named = Dataset("centernet", 2, [ClassData("mügg ✓", [floats(1, 2)])])
+    assert json.loads(dumps(named))["classes"][0]["name"] == "mügg ✓" and dumps(named).isascii()
+
+
+def test_read_and_write_in_slices_give_what_loads_and_dumps_give():
+    from aio import run
+    from dataset import read, write
+    data = run(write(sample()))
+    assert data == dumps(sample()).encode() and run(read(data, "centernet", 2)) == loads(data, "centernet", 2)
+
+
+def test_a_file_that_is_not_utf8_is_refused():
+    with pytest.raises(DatasetError, match="not UTF-8"):
+        loads(dumps(sample()).encode() + b"\xff", "centernet", 2)

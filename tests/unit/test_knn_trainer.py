@@ -27,12 +27,12 @@ def test_rebuild_after_removing_a_class_uses_dense_ids_in_class_order():
     run(knn_trainer.add_example(2, [0.0, 1.0]))
     run(knn_trainer.add_example(0, [1.0, 0.0]))
     knn_trainer.classes.remove(1)
-    knn_trainer.rebuild()
+    run(knn_trainer.rebuild())
     assert knn_trainer.labels == [0, 1]
     assert knn_trainer.examples == [[1.0, 0.0], [0.0, 1.0]]
     knn_trainer.classes.clear(0)
     knn_trainer.classes.clear(1)
-    knn_trainer.rebuild()
+    run(knn_trainer.rebuild())
     assert knn_trainer.examples is None and run(knn_trainer.predict([1.0, 0.0])).index is None
 
 
@@ -84,7 +84,7 @@ def test_dataset_round_trip_through_the_trainer():
     run(knn_trainer.add_example(0, [1.0, 2.0]))
     saved = knn_trainer.dataset()
     other = trainer(FakeBridge())
-    other.load(saved)
+    run(other.load(saved))
     assert other.classes.names() == ["A", "B", "C"] and other.classes.counts() == [1, 0, 0]
     assert other.labels == [0] and len(other.examples) == 1
 
@@ -105,7 +105,23 @@ def test_k_strictness_and_thumbnails_travel_with_the_dataset():
     saved = knn_trainer.dataset()
     assert saved.settings == {"k": 5, "strictness": 1.5} and saved.classes[1].thumbnails == [jpeg]
     other = trainer(FakeBridge())
-    other.load(replace(saved, settings={"k": 99, "strictness": 0.1}))  # beyond the controls: clamped
+    run(other.load(replace(saved, settings={"k": 99, "strictness": 0.1})))  # beyond the controls: clamped
     assert (other.k, other.strictness) == (10, 0.5)
-    other.load(replace(saved, settings={}))  # a version 1 file: the page's values stay
+    run(other.load(replace(saved, settings={})))  # a version 1 file: the page's values stay
     assert (other.k, other.strictness) == (10, 0.5)
+
+
+def test_leave_one_out_goes_in_chunks_small_enough_for_5000_examples_and_gives_the_same_answer(monkeypatch):
+    import knn_trainer as module
+    assert module.calibration_rows(10) == 256 and module.calibration_rows(0) == 256
+    assert module.calibration_rows(5000) * 5000 <= module.SIMILARITIES_PER_CHUNK and module.calibration_rows(10**7) == 1
+    bridge = FakeBridge()
+    knn_trainer = trainer(bridge, ("left", "up"))
+    for angle in (0.0, 0.05, 0.1, 0.2, 0.3):
+        run(knn_trainer.add_example(0, [math.cos(angle), math.sin(angle)]))
+        run(knn_trainer.add_example(1, [math.sin(angle), math.cos(angle)]))
+    whole = run(knn_trainer.leave_one_out(3))
+    monkeypatch.setattr(module, "SIMILARITIES_PER_CHUNK", 30)  # 3 rows of 10 a chunk
+    bridge.log.clear()
+    assert run(knn_trainer.leave_one_out(3)) == whole and len(whole) == 10
+    assert len([entry for entry in bridge.log if entry[0] == "read"]) == 4

@@ -1,0 +1,137 @@
+"""Long work in small steps, so the page keeps answering while a large dataset is read or written.
+
+A browser page has one main thread: a task that runs for long (parsing a 40 MB dataset file takes
+~0.4 s in Pyodide) freezes scrolling, buttons and the video for that long. Such work is written here
+as a generator that `yield`s between steps of a few milliseconds; `sliced` runs it and gives the
+browser a turn (a new task) whenever SLICE_S has passed, `run` runs it in one go (tests, small data).
+
+`json_document` is one such step-wise job: the standard library's JSON scanner (its C string and
+number parsers do the work), walking the outer containers one member at a time so that no single
+step parses more than one member of them.
+
+Example:
+    def count_to(n):
+        for i in range(n):
+            yield                       # a step boundary
+        return n
+
+    run(count_to(3))                   # 3
+    await sliced(count_to(10**6))      # the same, in slices of SLICE_S
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import json
+import re
+import time
+from collections.abc import Generator
+from json.decoder import scanstring
+
+SLICE_S = 0.015         # a slice of work between two turns of the browser (a long task is >= 50 ms)
+TEXT_CHUNK = 1 << 21    # bytes of UTF-8 decoded per step
+WALK_DEPTH = 4          # JSON containers nested less deep than this are walked member by member
+
+Steps = Generator[None, None, object]
+
+
+def run(steps: Steps):
+    """Runs `steps` to the end at once; returns its value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+async def sliced(steps: Steps, slice_s: float = SLICE_S):
+    """Runs `steps` to the end, giving the browser a turn after every `slice_s` of work."""
+    started = time.perf_counter()
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+        if time.perf_counter() - started >= slice_s:
+            await asyncio.sleep(0)  # Pyodide's event loop schedules this as a new browser task
+            started = time.perf_counter()
+
+
+def utf8_text(data: bytes | str) -> Steps:
+    """`data` (UTF-8 bytes) as text, TEXT_CHUNK bytes a step; text is returned as it is.
+    Raises UnicodeDecodeError for bytes that are not UTF-8."""
+    if isinstance(data, str):
+        return data
+    decoder, parts, view = codecs.getincrementaldecoder("utf-8")(), [], memoryview(data)
+    for start in range(0, len(view), TEXT_CHUNK):
+        parts.append(decoder.decode(view[start:start + TEXT_CHUNK]))
+        yield
+    parts.append(decoder.decode(b"", final=True))
+    return "".join(parts)
+
+
+_decoder = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_document(text: str) -> Steps:
+    """What json.loads(text) returns, a member of an outer container per step. Raises what
+    json.loads raises (json.JSONDecodeError, ValueError, RecursionError)."""
+    value, end = yield from _value(text, _skip(text, 0), 0)
+    end = _skip(text, end)
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
+def _skip(text: str, pos: int) -> int:
+    return _WHITESPACE.match(text, pos).end()
+
+
+def _value(text: str, pos: int, depth: int):
+    opening = text[pos:pos + 1]
+    if depth >= WALK_DEPTH or opening not in ("{", "["):
+        return _decoder.raw_decode(text, pos)
+    if opening == "{":
+        return (yield from _object(text, pos + 1, depth + 1))
+    return (yield from _array(text, pos + 1, depth + 1))
+
+
+def _object(text: str, pos: int, depth: int):
+    members: dict = {}
+    pos = _skip(text, pos)
+    if text[pos:pos + 1] == "}":
+        return members, pos + 1
+    while True:
+        if text[pos:pos + 1] != '"':
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, pos)
+        key, pos = scanstring(text, pos + 1)
+        pos = _skip(text, pos)
+        if text[pos:pos + 1] != ":":
+            raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+        members[key], pos = yield from _value(text, _skip(text, pos + 1), depth)
+        yield
+        pos = _skip(text, pos)
+        if text[pos:pos + 1] == "}":
+            return members, pos + 1
+        if text[pos:pos + 1] != ",":
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+        pos = _skip(text, pos + 1)
+
+
+def _array(text: str, pos: int, depth: int):
+    items: list = []
+    pos = _skip(text, pos)
+    if text[pos:pos + 1] == "]":
+        return items, pos + 1
+    while True:
+        item, pos = yield from _value(text, pos, depth)
+        items.append(item)
+        yield
+        pos = _skip(text, pos)
+        if text[pos:pos + 1] == "]":
+            return items, pos + 1
+        if text[pos:pos + 1] != ",":
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+        pos = _skip(text, pos + 1)
