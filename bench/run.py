@@ -565,10 +565,10 @@ def part_naming(bench: Bench, quick: bool) -> list[dict]:
         def measure(impl: str, context) -> dict:
             page = open_naming(bench, context, impl, target, boot_s)
             bench.window(page, NAMING_SETTLE_FRAMES, boot_s)
-            window = measured_window(page, frames, 5 * 4 * frames + 10, profile=False)
+            window = measured_window(page, frames, 5 * 4 * frames + 10, profile=True)
             row[f"{impl}_boxes"] = boxes_shown(page)
             return window
-        paired_rounds(row, rounds, bench.context, measure)
+        paired_rounds(row, rounds, lambda: bench.context(heap_layout=True), measure)
         print(f"  naming {case:5s} {summary_loop(row)}", flush=True)
         rows.append(row)
     base = next((r for r in rows if r["case"] == "none" and "python" in r), None)
@@ -708,7 +708,8 @@ def print_table(result: dict) -> None:
                 continue
             print(f"{r['case']:5s} python {fmt(r['python']['ms_per_frame'], 1)} ({r.get('python_vs_none', '–')}x none)  "
                   f"js {fmt(r['js']['ms_per_frame'], 1)} ({r.get('js_vs_none', '–')}x none)  ratio {fmt(r['ratio'], 3)} "
-                  f"[{fmt(r['ratio_range'][0], 3)}..{fmt(r['ratio_range'][1], 3)}]  boxes {r.get('python_boxes')}/{r.get('js_boxes')}")
+                  f"[{fmt(r['ratio_range'][0], 3)}..{fmt(r['ratio_range'][1], 3)}]  extra CPU outside kernels "
+                  f"{fmt(r.get('cpu_overhead_ms_per_frame'), 1)} ms  boxes {r.get('python_boxes')}/{r.get('js_boxes')}")
     if "soak" in result:
         s = result["soak"]
         if "skipped" in s:

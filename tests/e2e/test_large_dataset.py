@@ -1,7 +1,8 @@
 """A 5,000-example dataset (4 classes, each example with a thumbnail: ~40 MB of file) on Teach, in
 Chromium with the real CenterNet (wasm): loaded from a file, saved to IndexedDB and restored on the
 next visit without freezing the page (no main-thread task over 200 ms while it happens: long tasks
-as the browser reports them), and the second load of it leaves TF.js's memory where the first did."""
+as the browser reports them), and the second load of it leaves TF.js's memory where the first did
+and the JS heap (after a garbage collection) where it was."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from test_examples import open_teach
 
 COUNTS = {"cats": 1250, "dogs": 1250, "cups": 1250, "bikes": 1250}
 LONGEST_TASK_MS = 200
+HEAP_GROWTH_BYTES = 2_000_000  # JS heap, after a GC, from the first load to the second
 # Every long task (>= 50 ms) from now on, with when it started.
 WATCH_LONG_TASKS = """() => {
   window.longTasks = [];
@@ -57,6 +59,16 @@ def memory(page) -> dict:
     return page.evaluate("() => ({tensors: tf.memory().numTensors, bytes: tf.memory().numBytes})")
 
 
+def js_heap_after_gc(page) -> int:
+    """Bytes of the page's JS heap in use once garbage is collected."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("HeapProfiler.collectGarbage")
+        return cdp.send("Runtime.getHeapUsage")["usedSize"]
+    finally:
+        cdp.detach()
+
+
 def test_five_thousand_examples_load_save_and_restore_without_freezing_the_page(open_page, large_dataset):
     opened = open_teach(open_page)
     page = opened.page
@@ -67,13 +79,14 @@ def test_five_thousand_examples_load_save_and_restore_without_freezing_the_page(
     page.wait_for_selector("body[data-saved='5000']", state="attached", timeout=180_000)  # calibrated, saved
     assert "Loaded 5000 examples in 4 classes" in opened.message()
     assert longest_task(page) <= LONGEST_TASK_MS, page.evaluate("longTasks")
-    after_first = memory(page)
+    after_first, heap_after_first = memory(page), js_heap_after_gc(page)
 
     # The same file again: the old examples' tensors are freed, nothing is kept twice.
     page.evaluate("document.body.removeAttribute('data-saved')")
     load_into_teach(opened, large_dataset, counts, timeout=120_000)
     page.wait_for_selector("body[data-saved='5000']", state="attached", timeout=180_000)
     assert memory(page) == after_first
+    assert js_heap_after_gc(page) - heap_after_first < HEAP_GROWTH_BYTES  # measured: 13.2 MB both times
     assert longest_task(page) <= LONGEST_TASK_MS, page.evaluate("longTasks")
 
     # The next visit restores them from IndexedDB (before the page says it is ready).

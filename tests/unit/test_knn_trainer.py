@@ -125,3 +125,39 @@ def test_leave_one_out_goes_in_chunks_small_enough_for_5000_examples_and_gives_t
     bridge.log.clear()
     assert run(knn_trainer.leave_one_out(3)) == whole and len(whole) == 10
     assert len([entry for entry in bridge.log if entry[0] == "read"]) == 4
+
+
+def test_rebuild_goes_a_chunk_of_examples_at_a_time_and_joins_them(monkeypatch):
+    import knn_trainer as module
+    monkeypatch.setattr(module, "REBUILD_ROWS", 2)
+    bridge = FakeBridge()
+    knn_trainer = trainer(bridge, ("left", "up"))
+    for vector in ([1.0, 0.0], [2.0, 0.0], [0.0, 3.0]):
+        run(knn_trainer.add_example(0, vector))
+    run(knn_trainer.add_example(1, [0.0, 1.0]))
+    bridge.log.clear()
+    run(knn_trainer.rebuild())
+    assert ("join_rows", 2) in bridge.log
+    assert knn_trainer.examples == [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]] and knn_trainer.labels == [0, 0, 0, 1]
+
+
+def test_calibration_asks_about_examples_spread_over_all_classes_and_is_not_repeated_for_the_same_examples():
+    import knn_trainer as module
+    assert module.calibration_queries(module.CALIBRATION_QUERIES) is None
+    picked = module.calibration_queries(5000)
+    assert len(picked) == module.CALIBRATION_QUERIES and picked[0] == 0 and picked[-1] == 4999
+    assert all(4 <= b - a <= 15 for a, b in zip(picked, picked[1:]))  # evenly: every class of 1,250 gets ~128
+    bridge = FakeBridge()
+    knn_trainer = trainer(bridge, ("left", "up"))
+    for angle in (0.0, 0.05, 0.1):
+        run(knn_trainer.add_example(0, [math.cos(angle), math.sin(angle)]))
+        run(knn_trainer.add_example(1, [math.sin(angle), math.cos(angle)]))
+    first = run(knn_trainer.calibrate())
+    bridge.log.clear()
+    assert run(knn_trainer.calibrate()) == first and not bridge.log  # nothing changed: nothing measured
+    knn_trainer.strictness = 2.0
+    assert run(knn_trainer.calibrate()) < first and bridge.log  # stricter: measured again
+    bridge.log.clear()
+    run(knn_trainer.add_example(0, [1.0, 0.01]))
+    run(knn_trainer.calibrate())
+    assert any(entry[0] == "read" for entry in bridge.log)  # another example: measured again

@@ -39,3 +39,9 @@ def test_leave_one_out_skips_the_example_itself_and_other_classes():
     labels = [0, 0, 1]
     found = [Neighbours([1.0, 0.7, 0.9], [0, 2, 1]), Neighbours([1.0, 0.9], [1, 0]), Neighbours([1.0, 0.7], [2, 0])]
     assert nearest_same_class(found, labels) == [pytest.approx(0.1), pytest.approx(0.1)]
+
+
+def test_leave_one_out_of_some_examples_knows_which_example_each_query_was():
+    labels = [0, 0, 1, 1]
+    found = [Neighbours([1.0, 0.8], [1, 0]), Neighbours([1.0, 0.6, 0.5], [3, 0, 2])]  # queries: examples 1 and 3
+    assert nearest_same_class(found, labels, queries=[1, 3]) == [pytest.approx(0.2), pytest.approx(0.5)]
