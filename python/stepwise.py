@@ -112,12 +112,9 @@ def _object(text: str, pos: int, depth: int):
             raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
         members[key], pos = yield from _value(text, _skip(text, pos + 1), depth)
         yield
-        pos = _skip(text, pos)
-        if text[pos:pos + 1] == "}":
-            return members, pos + 1
-        if text[pos:pos + 1] != ",":
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-        pos = _skip(text, pos + 1)
+        closed, pos = _after_member(text, pos, "}")
+        if closed:
+            return members, pos
 
 
 def _array(text: str, pos: int, depth: int):
@@ -129,9 +126,16 @@ def _array(text: str, pos: int, depth: int):
         item, pos = yield from _value(text, pos, depth)
         items.append(item)
         yield
-        pos = _skip(text, pos)
-        if text[pos:pos + 1] == "]":
-            return items, pos + 1
-        if text[pos:pos + 1] != ",":
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-        pos = _skip(text, pos + 1)
+        closed, pos = _after_member(text, pos, "]")
+        if closed:
+            return items, pos
+
+
+def _after_member(text: str, pos: int, closing: str) -> tuple[bool, int]:
+    """After a member of a container: (True, past the `closing` bracket) or (False, the next member)."""
+    pos = _skip(text, pos)
+    if text[pos:pos + 1] == closing:
+        return True, pos + 1
+    if text[pos:pos + 1] != ",":
+        raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+    return False, _skip(text, pos + 1)
