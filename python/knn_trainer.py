@@ -84,26 +84,30 @@ class KnnTrainer:
         """The matrix anew from the Python examples: class ids are the (dense) class positions.
 
         Built REBUILD_ROWS examples a step, giving the page a turn between steps; meanwhile there
-        are no examples (a prediction says so) rather than examples that disagree with the classes."""
-        self._use(None, [])
-        started = self._generation
-        embeddings = [e for data in self.classes.classes for e in data.embeddings]
-        labels = [index for index, data in enumerate(self.classes.classes) for _ in data.embeddings]
+        are no examples (a prediction says so) rather than examples that disagree with the classes.
+        An example added or another rebuild meanwhile: it is built again, from the examples then."""
+        while True:
+            self._use(None, [])
+            started = self._generation
+            labels = [index for index, data in enumerate(self.classes.classes) for _ in data.embeddings]
+            matrix = await self._matrix_of([e for data in self.classes.classes for e in data.embeddings])
+            if self._generation == started:
+                self._use(matrix, labels)
+                return
+            self.bridge.dispose(matrix)
+
+    async def _matrix_of(self, embeddings: list[bytes]):
+        """The [N, size] unit rows of `embeddings`, REBUILD_ROWS a step; None for none."""
         parts = []
         try:
             for start in range(0, len(embeddings), REBUILD_ROWS):
                 await asyncio.sleep(0)
                 rows = embeddings[start:start + REBUILD_ROWS]
                 parts.append(self._tidy(self._matrix, b"".join(rows), [len(rows), self.size]))
-            matrix = self._tidy(self._joined, parts) if len(parts) > 1 else parts.pop() if parts else None
+            return self._tidy(self._joined, parts) if len(parts) > 1 else parts.pop() if parts else None
         finally:
             for part in parts:
                 self.bridge.dispose(part)
-        if self._generation != started:  # an example added or another rebuild meanwhile: build it all again
-            self.bridge.dispose(matrix)
-            await self.rebuild()
-            return
-        self._use(matrix, labels)
 
     def k_used(self) -> int:
         return sensible_k(self.k, self.classes.counts())
@@ -156,18 +160,17 @@ class KnnTrainer:
     async def calibrate(self) -> float:
         """The "sure" threshold from the examples: leave-one-out distances within each class. Measured
         again only when the examples or the strictness changed since the last time."""
-        if (self._generation, self.strictness) == self._calibrated_on:
-            return self.threshold
-        calibrated_on = (self._generation, self.strictness)
-        if len(self.labels) < 2:
-            self.threshold = float("inf")
-        else:
-            queries = calibration_queries(len(self.labels))
-            neighbours = await self.leave_one_out(CALIBRATION_K, queries)
-            if (self._generation, self.strictness) != calibrated_on:  # changed meanwhile: measure those
-                return await self.calibrate()
-            self.threshold = calibrate(nearest_same_class(neighbours, self.labels, queries), self.strictness)
-        self._calibrated_on = calibrated_on
+        while (self._generation, self.strictness) != self._calibrated_on:
+            measuring = (self._generation, self.strictness)
+            if len(self.labels) < 2:
+                threshold = float("inf")
+            else:
+                queries = calibration_queries(len(self.labels))
+                neighbours = await self.leave_one_out(CALIBRATION_K, queries)
+                if (self._generation, self.strictness) != measuring:  # changed meanwhile: measure again
+                    continue
+                threshold = calibrate(nearest_same_class(neighbours, self.labels, queries), self.strictness)
+            self.threshold, self._calibrated_on = threshold, measuring
         return self.threshold
 
     # ------------------------------------------------------------ datasets

@@ -161,3 +161,28 @@ def test_calibration_asks_about_examples_spread_over_all_classes_and_is_not_repe
     run(knn_trainer.add_example(0, [1.0, 0.01]))
     run(knn_trainer.calibrate())
     assert any(entry[0] == "read" for entry in bridge.log)  # another example: measured again
+
+
+def test_an_example_added_while_rebuilding_or_calibrating_is_not_lost(monkeypatch):
+    import asyncio
+
+    import knn_trainer as module
+    monkeypatch.setattr(module, "REBUILD_ROWS", 1)
+    bridge = FakeBridge()
+    knn_trainer = trainer(bridge, ("left", "up"))
+    for vector in ([1.0, 0.0], [1.0, 0.1]):
+        run(knn_trainer.add_example(0, vector))
+
+    async def meanwhile(work):
+        task = asyncio.ensure_future(work())
+        await asyncio.sleep(0)  # the work is at its first step
+        await knn_trainer.add_example(1, [0.0, 1.0])
+        await task
+        return task.result()
+
+    run(meanwhile(knn_trainer.rebuild))
+    assert knn_trainer.labels == [0, 0, 1] and knn_trainer.examples[-1] == [0.0, 1.0]
+    run(knn_trainer.add_example(1, [0.1, 1.0]))
+    threshold = run(meanwhile(knn_trainer.calibrate))  # measured on the 5 examples there are at the end
+    assert len(knn_trainer.labels) == 5 and threshold == run(knn_trainer.calibrate())
+    assert knn_trainer._calibrated_on[0] == knn_trainer._generation
