@@ -60,7 +60,9 @@ def vendor() -> None:
 
 # ---------------------------------------------------------------- the Python runtime and the app
 
-APP_DIR = "/home/pyodide"  # where PyScript unpacks the app's files, and so the name tracebacks show
+# Where the loader writes py/app.zip in the page's file system (the app is imported from it), and so
+# the name tracebacks show: /home/pyodide/app.zip/dataset.py.
+APP_PATH = "/home/pyodide/app.zip"
 ENTRY_POINTS = {"index.html": "teach_main.py", "detect.html": "detect_main.py"}
 BOOT_MODULES = ROOT / "scripts" / "boot_modules.txt"
 # Never imported by a page, and unusable in one (terminals, debuggers, processes, servers, test
@@ -94,7 +96,7 @@ def build_runtime(site: Path = SITE, snapshot: bool = True) -> dict:
         "seed": inputs,
         # The snapshot keeps the hash seed it was made with: one per build, from the build's inputs.
         "hash_seed": int(inputs[:8], 16),
-        "app_sources": sources, "entry_points": sorted(entry), "app_dir": APP_DIR,
+        "app_sources": sources, "entry_points": sorted(entry), "app_path": APP_PATH,
         "boot_modules": boot_modules(), "stdlib_drop": STDLIB_DROP,
         "stdlib_out": str(site / "vendor" / "pyodide" / "python_stdlib.zip"),
         "app_out": str(site / "py" / "app.zip"),
@@ -129,7 +131,7 @@ PAGE_SPECS = {
                     "choose": lambda models: (detector_order(models, None) or [None])[0]},
 }
 NAV = {"index.html": ("./", "Teach"), "detect.html": ("./detect.html", "Detect")}
-PYSCRIPT_CONFIG = {"interpreter": "./pyodide-loader.mjs", "files": {"./py/app.zip": "./*"},
+PYSCRIPT_CONFIG = {"interpreter": "./pyodide-loader.mjs",
                    "plugins": ["!codemirror", "!deprecations-manager", "!donkey", "!py-editor", "!py-game", "!py-terminal"]}
 
 
@@ -179,7 +181,7 @@ def write_boot_config(runtime: dict) -> None:
     runtime_bytes = sum(p.stat().st_size for p in pyodide.iterdir() if not p.name.startswith("snapshot-")) + sum(
         (SITE / "vendor" / dst).stat().st_size for _, dst in VENDOR_FILES if dst.endswith(".js"))
     plans = {spec["page"]: preload_plan(SITE / "models", spec) for spec in PAGE_SPECS.values()}
-    config = {"runtimeBytes": runtime_bytes, "snapshot": runtime["snapshot"],
+    config = {"runtimeBytes": runtime_bytes, "snapshot": runtime["snapshot"], "app": {"url": "py/app.zip", "path": APP_PATH},
               "preload": {page: plan for page, plan in plans.items() if plan}}
     (SITE / "vendor" / "boot-config.js").write_text(
         f"window.TYB_BOOT = {json.dumps(config, indent=1, sort_keys=True)};\n", encoding="utf-8")

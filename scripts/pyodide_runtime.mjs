@@ -7,8 +7,8 @@
 // the memory layout match what the browser runs):
 //   1. writes a stdlib zip where the pages' boot modules are bytecode (.pyc, unchecked-hash) and
 //      every other kept module stays source;
-//   2. writes the app's modules as a zip: each .py with its __pycache__ bytecode beside it, so
-//      tracebacks still name the file, the line and its source text;
+//   2. writes the app's modules as a zip the pages import from: each .py with its bytecode (.pyc)
+//      beside it, so tracebacks still name the file, the line and its source text;
 //   3. boots once more from those files, imports the stdlib and app modules, and writes a memory
 //      snapshot of that interpreter.
 // Randomness is seeded from the job (node:crypto's randomFillSync is replaced while this runs), so the
@@ -63,12 +63,12 @@ if (job.snapshot_out) {
   const maker = await loadPyodide({
     indexURL: job.pyodide_dir, env, _makeSnapshot: true, stdLibURL: job.stdlib_out,
   });
-  maker.FS.mkdirTree(job.app_dir);
-  maker.unpackArchive(new Uint8Array(readFileSync(job.app_out)), "zip", { extractDir: job.app_dir });
+  // The app's zip where the page's loader writes it, imported from there (zipimport), as in a page.
+  maker.FS.mkdirTree(job.app_path.slice(0, job.app_path.lastIndexOf("/")));
+  maker.FS.writeFile(job.app_path, new Uint8Array(readFileSync(job.app_out)));
   maker.runPython(`
-import os, sys
-os.chdir(${JSON.stringify(job.app_dir)})
-sys.path.insert(0, ${JSON.stringify(job.app_dir)})
+import sys
+sys.path.insert(0, ${JSON.stringify(job.app_path)})
 import importlib
 for name in ${JSON.stringify([...job.snapshot_stdlib, ...job.snapshot_app])}:
     importlib.import_module(name)

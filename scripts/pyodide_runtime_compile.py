@@ -54,23 +54,24 @@ def build_stdlib(boot: set[str], drop: list[str]) -> tuple[int, int, int]:
     return compiled, kept, len(boot - in_zip)
 
 
-def build_app(sources: dict[str, str], app_dir: str, entry_points: set[str]) -> int:
-    """The entry points stay source only: PyScript runs them (with top-level await), nothing imports them."""
-    tag = sys.implementation.cache_tag
+def build_app(sources: dict[str, str], app_path: str, entry_points: set[str]) -> int:
+    """The zip the pages import the app from (zipimport, at `app_path` in the page's file system):
+    each module's source, and its bytecode beside it as zipimport looks for it ("name.pyc"), compiled
+    under the name the source has in the zip, so a traceback names that file, its line and (from
+    the zip) its text. The entry points stay source only: PyScript runs them (with top-level await),
+    nothing imports them."""
     with zipfile.ZipFile("/build/app.zip", "w") as out:
         for name in sorted(sources):
             data = sources[name].encode()
             add(out, name, data)
             if name not in entry_points:
-                folder, _, stem = name[:-3].rpartition("/")
-                cached = f"{folder}/__pycache__" if folder else "__pycache__"
-                add(out, f"{cached}/{stem}.{tag}.pyc", bytecode(data, f"{app_dir}/{name}"))
+                add(out, name + "c", bytecode(data, f"{app_path}/{name}"))
     return len(sources) - len(entry_points)
 
 
 os.makedirs("/build", exist_ok=True)
 compiled, kept, missing = build_stdlib(set(job["boot_modules"]), list(job["stdlib_drop"]))
-apps = build_app(dict(job["app_sources"]), job["app_dir"], set(job["entry_points"]))
+apps = build_app(dict(job["app_sources"]), job["app_path"], set(job["entry_points"]))
 report = (f"stdlib: {compiled} boot modules as bytecode, {kept} other files as they were"
           f"{f', {missing} boot modules not in the stdlib (built in)' if missing else ''}; "
           f"app: {apps} modules with bytecode ({sys.version.split()[0]}, {sys.implementation.cache_tag})")

@@ -7,8 +7,13 @@
 // changes any file changes sw-precache.js, which the browser re-checks, so the next visit installs
 // the new version and stale files are dropped.
 //
-// Requests are network-first: online, a visitor always gets the deployed files (as without this
-// worker); when the network fails, the cached copy of the same version answers.
+// A page of the deploy this worker cached is served from the cache: a navigation asks the network
+// which version is deployed (sw-precache.js, a few KB, alongside the page), and when it is this
+// worker's version (or the network is gone) the page and every file it loads come from the cache.
+// That spares a round trip per file, and the browser keeps the compiled code of scripts and wasm
+// it read from the cache, so a returning visit does not parse and compile them again. A page of
+// another deploy (or one whose check is lost, e.g. after the worker restarted) is network-first,
+// as without this worker: online, a visitor always gets the deployed files.
 importScripts("./sw-precache.js");
 
 const { version, files } = self.TYB_PRECACHE;
@@ -67,16 +72,57 @@ async function activate() {
   await self.clients.claim();
 }
 
-async function respond(request) {
+// The cached copy of `request` (a page opened with ?backend=… is the same cached page), or undefined.
+async function cached(request) {
+  const cache = await caches.open(CACHE);
+  return cache.match(request, { ignoreSearch: request.mode === "navigate", ignoreVary: true });
+}
+
+// Whether the deployed site is the version this worker cached; true offline (the cache is all there is).
+async function deployedIsCached() {
+  try {
+    const response = await fetch("./sw-precache.js", { cache: "no-cache" });
+    if (!response.ok) return false;
+    const text = await response.text();
+    return JSON.parse(text.slice(text.indexOf("{"), text.lastIndexOf("}") + 1)).version === version;
+  } catch {
+    return true;
+  }
+}
+
+// Per page (client id): a promise of whether it is of the cached version, decided at its navigation.
+const cachedPages = new Map();
+
+async function forgetClosedPages(opening) {
+  const open = new Set((await self.clients.matchAll()).map((client) => client.id));
+  for (const id of cachedPages.keys()) if (id !== opening && !open.has(id)) cachedPages.delete(id);
+}
+
+async function networkFirst(request) {
   try {
     return await fetch(request);
   } catch (error) {
-    const cache = await caches.open(CACHE);
-    // A page opened with ?backend=… is the same cached page.
-    const hit = await cache.match(request, { ignoreSearch: request.mode === "navigate", ignoreVary: true });
+    const hit = await cached(request);
     if (hit) return hit;
     throw error;
   }
+}
+
+async function respond(event) {
+  const { request } = event;
+  let fromCache;
+  if (request.mode === "navigate") {
+    fromCache = deployedIsCached();
+    cachedPages.set(event.resultingClientId, fromCache);
+    forgetClosedPages(event.resultingClientId);
+  } else {
+    fromCache = cachedPages.get(event.clientId);
+  }
+  if (fromCache && (await fromCache)) {
+    const hit = await cached(request);
+    if (hit) return hit;
+  }
+  return networkFirst(request);
 }
 
 self.addEventListener("install", (event) => event.waitUntil(install().then(() => self.skipWaiting())));
@@ -84,5 +130,5 @@ self.addEventListener("activate", (event) => event.waitUntil(activate()));
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
-  event.respondWith(respond(request));
+  event.respondWith(respond(event));
 });

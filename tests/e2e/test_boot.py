@@ -13,6 +13,7 @@ from support.service_worker import SERVICE_WORKER_READY
 
 APP = Path(__file__).resolve().parents[2] / "python"
 STDLIB = "/lib/python314.zip/"
+APP_ZIP = "/home/pyodide/app.zip"  # where the loader writes py/app.zip; the app is imported from it
 
 # Python run in the page's own interpreter: a <script type="py"> added to the page (PyScript runs
 # it like the page's own); it writes its answer, as JSON, into <body data-probe>.
@@ -84,10 +85,10 @@ def test_first_visit_boots_normally_from_bytecode_then_from_the_snapshot(open_pa
     assert boot(opened) == "normal"
     assert modules_from_source(opened) == [], "compiled from source at boot: add them to scripts/boot_modules.txt"
     app = probe(opened, """
-import os, teach_app
-return [teach_app.__file__, teach_app.__cached__, os.path.isfile(teach_app.__cached__)]
+import teach_app
+return [teach_app.__file__, type(teach_app.__loader__).__name__, teach_app.__loader__.get_source("teach_app")]
 """)
-    assert app == ["/home/pyodide/teach_app.py", "/home/pyodide/__pycache__/teach_app.cpython-314.pyc", True]
+    assert app == [f"{APP_ZIP}/teach_app.pyc", "zipimporter", (APP / "teach_app.py").read_text()]
     teach_two_classes(opened, examples)
     assert predicted_label(opened, astronaut_photo) in ("A", "B")
 
@@ -161,7 +162,7 @@ except Exception as error:
     return [frame.filename, frame.lineno, frame.line, type(error).__name__]
 """)
     filename, line, text, kind = frame
-    assert filename == "/home/pyodide/dataset.py" and kind == "DatasetError"
+    assert filename == f"{APP_ZIP}/dataset.py" and kind == "DatasetError"
     assert text and text == (APP / "dataset.py").read_text().splitlines()[line - 1].strip()
 
 

@@ -156,6 +156,8 @@ def test_many_images_at_once_a_folder_and_a_drop_with_progress_and_a_bad_file_na
 
     upload(opened, ".class-card:nth-child(3) input[data-action=upload]", paths + [str(broken)])
     wait_counts(opened, [0, 0, 4, 0])  # JPEG, PNG, WebP and GIF; the broken file named, not used
+    # The broken file comes last: its message follows the fourth count, once its decoding has failed.
+    page.wait_for_selector("#message:has-text('broken.png')", timeout=30_000)
     assert "broken.png" in opened.message() and "The other files were used" in opened.message()
     seen = page.evaluate("progressSeen")
     assert any(s["shown"] and s["max"] == 5 for s in seen), seen

@@ -159,6 +159,9 @@ def test_detect_switches_cameras_and_a_desktop_with_two_gets_the_picker(open_pag
     enable_webcam(phone)
     page = phone.page
     page.wait_for_selector("#camera-facing:visible")
+    # A tap lands where the button is when it is sent: first let the video take its size (the
+    # controls sit below it), or the tap can hit the spot the button has just left.
+    phone.wait_frames(2)
     page.tap("#camera-facing")
     page.wait_for_selector("body[data-facing=environment]", state="attached")
     assert asked_facing(page) == [{"ideal": "user"}, {"ideal": "environment"}]

@@ -10,6 +10,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -45,9 +46,13 @@ def precache(opened) -> dict:
     return json.loads(re.search(r"=\s*(\{.*\});", text, re.S).group(1))
 
 
-def check_predicting(opened, frames: int = 3) -> None:
+def check_ready(opened) -> None:
     opened.wait_ready()
     assert opened.backend() == "wasm", "expected the wasm backend (?backend=wasm); another one ran"
+
+
+def check_predicting(opened, frames: int = 3) -> None:
+    check_ready(opened)
     opened.wait_frames(frames, timeout=60_000)
 
 
@@ -105,3 +110,30 @@ def test_a_new_deploy_replaces_stale_files(open_page, deployed, examples):
     check_predicting(opened, frames=1)
     css = opened.page.evaluate("fetch('style.css').then((r) => r.text())")
     assert css.endswith(marker), "offline, the page got the stale style.css"
+
+
+def test_a_returning_visit_comes_from_the_cache_and_a_new_deploy_from_the_network(open_page, deployed):
+    site, base = deployed
+    opened = open_page("index.html?backend=wasm", base=base)
+    check_ready(opened)
+    wait_offline_ready(opened)
+    # The page is controlled: what reaches the server is what the service worker fetches itself.
+    reached = []
+    opened.page.context.on("request", lambda r: reached.append(urlsplit(r.url).path) if r.service_worker else None)
+
+    opened.page.reload()
+    check_ready(opened)
+    assert set(reached) - {"/sw.js"} == {"/sw-precache.js"}, f"not from the cache: {reached}"
+
+    # A deploy the worker has not cached yet: an online visitor gets its files at once.
+    marker = f"/* deploy {time.time()} */\n"
+    replace(site / "style.css", (site / "style.css").read_bytes() + marker.encode())
+    build_site.write_precache(site)
+    reached.clear()
+    opened.page.reload()
+    check_ready(opened)
+    assert "/index.html" in reached and "/models/index.json" in reached, reached
+    # (no-cache: past the HTTP cache, which may still hold the old file, as it would without a worker)
+    css = opened.page.evaluate("fetch('style.css', {cache: 'no-cache'}).then((r) => r.text())")
+    assert css.endswith(marker), "online, the page got the cached style.css of the old deploy"
+    assert opened.message() == "" and opened.errors == []
