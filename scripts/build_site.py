@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -161,15 +162,32 @@ def preload_plan(models_dir: Path, spec: dict) -> dict | None:
     return {"param": spec["model_param"], "files": [[f"models/{p}", revalidates(p)] for p in paths]}
 
 
+def pyscript_chunks() -> list[str]:
+    """The chunks PyScript imports as it starts: its core (core.js only re-exports it) and its plugins,
+    which it imports one after another once the core runs, even those the config turns off (its
+    MicroPython type, which the pages do not use, has no config). Preloaded, they are fetched and
+    compiled while the runtime boots instead of in turn after it."""
+    folder = SITE / "vendor" / "pyscript"
+    core = re.search(r'from"\./(core-[\w-]+\.js)"', (folder / "core.js").read_text(encoding="utf-8"))
+    if not core:
+        raise SystemExit("vendor/pyscript/core.js no longer names its core chunk: see pyscript_chunks()")
+    text = (folder / core[1]).read_text(encoding="utf-8")
+    plugins = sorted(set(re.findall(r'(?:"[\w-]+"|\w+):\(\)=>import\("\./([\w-]+\.js)"\)', text)))
+    return [core[1], *plugins]
+
+
 def write_pages(runtime: dict) -> None:
     shell = Template((PAGES / "shell.html").read_text(encoding="utf-8"))
     config = json.dumps(PYSCRIPT_CONFIG, separators=(",", ":"))
+    chunks = pyscript_chunks()
+    preload = "\n".join(f'  <link rel="modulepreload" href="./vendor/pyscript/{name}">' for name in chunks)
+    print(f"PyScript: {len(chunks)} chunks preloaded ({', '.join(chunks)})")
     for filename, spec in PAGE_SPECS.items():
         sections = page_sections(PAGES / f"{spec['page']}.html")
         current = ' aria-current="page"'
         nav = " ".join(f'<a href="{href}"{current if f == filename else ""}>{text}</a>' for f, (href, text) in NAV.items())
         html = shell.substitute(
-            title=spec["title"], page=spec["page"], nav=nav, config=config,
+            title=spec["title"], page=spec["page"], nav=nav, config=config, pyscript_chunks=preload,
             debug=sections.get("debug", "").rstrip("\n"), main=sections["main"].rstrip("\n"),
             entry=runtime["entry"][filename].rstrip("\n"))
         (SITE / filename).write_text(html, encoding="utf-8")
