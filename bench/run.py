@@ -11,7 +11,8 @@ Parts:
          alternating), and ratio/overhead are medians of the per-round pairs. On wasm also the CPU
          time per frame outside the TF.js kernels, from a V8 CPU profile, and whether TF.js's wasm
          heap was laid out the same way in both pages of every pair.
-  cold   navigation -> ready and -> first frame, empty cache and warm cache, Python vs plain JS.
+  cold   navigation -> ready and -> first frame, Python vs plain JS: empty cache (first visit), warm
+         cache (second visit, once the service worker has the site) and returning (third visit).
   bytes  bytes of the first visit by kind (runtime, libraries, models, app), raw, gzip, brotli.
   knn    nearest-examples predict time with 10..10,000 stored examples vs one embedding inference.
   soak   numTensors and JS heap over 10,000 frames of the Python Teach page on the fastest backend.
@@ -387,6 +388,9 @@ def cold_summary(visits: list[dict]) -> dict:
     return out
 
 
+COLD_VISITS = ("empty_cache", "warm_cache", "returning")  # the first, second and third visit
+
+
 def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
     """Per run, each page in a new browser context: an empty cache, then a second visit in the same
     context (HTTP cache, service worker with its precache, IndexedDB). Runs alternate the four pages,
@@ -412,7 +416,13 @@ def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
                     page.close()
                     warm, page = cold_visit(bench, context, demo, impl, backend)
                     page.close()
-                    visits.setdefault((demo, impl), []).append({"empty_cache": empty, "warm_cache": warm})
+                    # A third visit: Chromium compiles a script it has run twice and keeps that code
+                    # beside the cached file (HTTP cache or the service worker's), so from the third
+                    # visit on neither page compiles its JavaScript again.
+                    returning, page = cold_visit(bench, context, demo, impl, backend)
+                    page.close()
+                    visits.setdefault((demo, impl), []).append(
+                        {"empty_cache": empty, "warm_cache": warm, "returning": returning})
                 if "skipped" in row:
                     skipped[demo, impl] = row["skipped"]
                 print(f"  cold run {run + 1}/{runs} {demo:6s} {impl:6s} "
@@ -423,7 +433,7 @@ def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
             row = {"demo": demo, "impl": impl, "backend": backend, "runs": visits.get((demo, impl), [])}
             if skipped.get((demo, impl)):
                 row["skipped"] = skipped[demo, impl]
-            for cache in ("empty_cache", "warm_cache") if row["runs"] else ():
+            for cache in COLD_VISITS if row["runs"] else ():
                 row[cache] = cold_summary([r[cache] for r in row["runs"]])
             rows.append(row)
     for row in rows:
@@ -431,7 +441,7 @@ def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
             js = next(r for r in rows if r["demo"] == row["demo"] and r["impl"] == "js")
             if "empty_cache" in js:
                 row["ratio_to_js"] = {cache: round(row[cache]["ready_ms"] / js[cache]["ready_ms"], 2)
-                                      for cache in ("empty_cache", "warm_cache")}
+                                      for cache in COLD_VISITS}
     return rows, loaded
 
 
@@ -673,14 +683,13 @@ def print_table(result: dict) -> None:
                 print(f"{r['demo']:7s} {r['impl']:7s} skipped: {r['skipped']}")
             if "empty_cache" not in r:
                 continue
-            e, w = r["empty_cache"], r["warm_cache"]
             ratio = r.get("ratio_to_js", {})
-            print(f"{r['demo']:7s} {r['impl']:7s} {r['backend']:5s} empty {e['ready_ms']:>6d} / {e['first_frame_ms']:>6d} "
-                  f"{e['ready_ms_range']} {fmt(ratio.get('empty_cache'), 2):>5s}x   warm {w['ready_ms']:>6d} / "
-                  f"{w['first_frame_ms']:>6d} {w['ready_ms_range']} {fmt(ratio.get('warm_cache'), 2):>5s}x"
-                  + (f"  boot {e['boot']} then {w['boot']}" if "boot" in e else ""))
+            print(f"{r['demo']:7s} {r['impl']:7s} {r['backend']:5s} " + "   ".join(
+                f"{label} {r[cache]['ready_ms']:>6d} / {r[cache]['first_frame_ms']:>6d} {r[cache]['ready_ms_range']} "
+                f"{fmt(ratio.get(cache), 2):>5s}x" for label, cache in zip(("empty", "warm", "returning"), COLD_VISITS)
+                if cache in r) + (f"  boot {[r[c]['boot'] for c in COLD_VISITS if c in r]}" if "boot" in r["empty_cache"] else ""))
         for r in result["cold"]:
-            for cache in ("empty_cache", "warm_cache"):
+            for cache in COLD_VISITS:
                 split = r.get(cache, {}).get("phases_ms")
                 if split:
                     print(f"  {r['demo']} {cache}: " + ", ".join(
