@@ -64,6 +64,7 @@ def vendor() -> None:
 # Where the loader writes py/app.zip in the page's file system (the app is imported from it), and so
 # the name tracebacks show: /home/pyodide/app.zip/dataset.py.
 APP_PATH = "/home/pyodide/app.zip"
+APP_ZIP = "py/app.zip"  # the app's zip in the site
 ENTRY_POINTS = {"index.html": "teach_main.py", "detect.html": "detect_main.py"}
 BOOT_MODULES = ROOT / "scripts" / "boot_modules.txt"
 # Never imported by a page, and unusable in one (terminals, debuggers, processes, servers, test
@@ -100,7 +101,7 @@ def build_runtime(site: Path = SITE, snapshot: bool = True) -> dict:
         "app_sources": sources, "entry_points": sorted(entry), "app_path": APP_PATH,
         "boot_modules": boot_modules(), "stdlib_drop": STDLIB_DROP,
         "stdlib_out": str(site / "vendor" / "pyodide" / "python_stdlib.zip"),
-        "app_out": str(site / "py" / "app.zip"),
+        "app_out": str(site / APP_ZIP),
         "snapshot_out": None,
         "snapshot_stdlib": [m for m in boot_modules() if not m.startswith("_frozen")],
         # The bridge reads the page's globals (js.tf, ...) when imported: it cannot be in the snapshot.
@@ -199,7 +200,7 @@ def write_boot_config(runtime: dict) -> None:
     runtime_bytes = sum(p.stat().st_size for p in pyodide.iterdir() if not p.name.startswith("snapshot-")) + sum(
         (SITE / "vendor" / dst).stat().st_size for _, dst in VENDOR_FILES if dst.endswith(".js"))
     plans = {spec["page"]: preload_plan(SITE / "models", spec) for spec in PAGE_SPECS.values()}
-    config = {"runtimeBytes": runtime_bytes, "snapshot": runtime["snapshot"], "app": {"url": "py/app.zip", "path": APP_PATH},
+    config = {"runtimeBytes": runtime_bytes, "snapshot": runtime["snapshot"], "app": {"url": APP_ZIP, "path": APP_PATH},
               "preload": {page: plan for page, plan in plans.items() if plan}}
     (SITE / "vendor" / "boot-config.js").write_text(
         f"window.TYB_BOOT = {json.dumps(config, indent=1, sort_keys=True)};\n", encoding="utf-8")
@@ -240,7 +241,7 @@ def write_precache(site: Path = SITE) -> str:
 
 def report_sizes(runtime: dict) -> None:
     """What the build made for the Python runtime, and its size."""
-    files = ["vendor/pyodide/python_stdlib.zip", "py/app.zip"] + ([runtime["snapshot"]] if runtime["snapshot"] else [])
+    files = ["vendor/pyodide/python_stdlib.zip", APP_ZIP] + ([runtime["snapshot"]] if runtime["snapshot"] else [])
     for rel in files:
         print(f"{rel}: {(SITE / rel).stat().st_size / 1e6:.2f} MB")
     if not runtime["snapshot"]:
