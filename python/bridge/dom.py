@@ -129,11 +129,18 @@ def _resolve_frame(timestamp) -> None:
             waiter.set_result(timestamp)
 
 
-_frame_proxy = create_proxy(_resolve_frame)
+_resolve_proxy = create_proxy(_resolve_frame)
+# The frame's work starts from a timer task, not from the animation frame itself: Pyodide resumes a
+# coroutine from a MessageChannel task, and a chain of those, each holding a slow device's whole
+# inference (a CenterNet frame on wasm: ~300 ms), kept the page's own timers and DevTools waiting
+# for up to 20 frames, seconds (tests/e2e/test_responsive.py). A timer queued behind the ones
+# already due lets them run first.
+_frame_proxy = create_proxy(lambda timestamp: js.setTimeout(_resolve_proxy, 0, timestamp))
 
 
 async def next_animation_frame() -> float:
-    """Wait for requestAnimationFrame; it does not fire in a hidden tab, which pauses the loop."""
+    """Wait for requestAnimationFrame, then for the tasks already due; a hidden tab gets no animation
+    frames, which pauses the loop."""
     waiter = asyncio.get_event_loop().create_future()
     _frame_waiters.append(waiter)
     js.requestAnimationFrame(_frame_proxy)
