@@ -12,7 +12,8 @@ Parts:
          time per frame outside the TF.js kernels, from a V8 CPU profile, and whether TF.js's wasm
          heap was laid out the same way in both pages of every pair.
   cold   navigation -> ready and -> first frame, Python vs plain JS: empty cache (first visit), warm
-         cache (second visit, once the service worker has the site) and returning (third visit).
+         cache (second visit, once the service worker has the site) and returning (third visit); and
+         the runtime alone (bench/pages/runtime.html: the loader and Pyodide, no TF.js, no PyScript).
   bytes  bytes of the first visit by kind (runtime, libraries, models, app), raw, gzip, brotli.
   knn    nearest-examples predict time with 10..10,000 stored examples vs one embedding inference.
   soak   numTensors and JS heap over 10,000 frames of the Python Teach page on the fastest backend.
@@ -389,6 +390,30 @@ def cold_summary(visits: list[dict]) -> dict:
 
 
 COLD_VISITS = ("empty_cache", "warm_cache", "returning")  # the first, second and third visit
+RUNTIME_ALONE = "bench/runtime.html"  # the loader and Pyodide only, nothing else on the page
+
+
+def runtime_visit(bench: Bench, context) -> dict:
+    """The Python runtime alone (bench/pages/runtime.js), ready ms from navigation and how it booted:
+    the floor under any Python page's start-up on this machine. A failure is {"skipped": why}."""
+    page = context.new_page()
+    try:
+        page.goto(bench.base + RUNTIME_ALONE)
+        page.wait_for_selector("body[data-state=ready]", state="attached", timeout=120_000)
+        return {"ready_ms": round(page.evaluate("window.__marks.ready")), "boot": page.get_attribute("body", "data-boot")}
+    except Exception as error:
+        return {"skipped": f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"}
+    finally:
+        page.close()
+
+
+def runtime_summary(visits: list[dict]) -> dict:
+    done = [v for v in visits if "skipped" not in v]
+    if not done:
+        return {"skipped": visits[0]["skipped"]}
+    ready = summarise([v["ready_ms"] for v in done])
+    return {"ready_ms": ready["median"], "ready_ms_range": ready["range"], "boot": sorted({v["boot"] for v in done}),
+            "skipped_runs": len(visits) - len(done)}
 
 
 def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
@@ -396,8 +421,12 @@ def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
     context (HTTP cache, service worker with its precache, IndexedDB). Runs alternate the four pages,
     so a change in machine load reaches all of them; figures are medians over runs, with their range."""
     visits: dict[tuple, list[dict]] = {}
+    runtime_alone: dict[str, list[dict]] = {"empty_cache": [], "returning": []}
     skipped, loaded = {}, {}
     for run in range(runs):
+        context = bench.context()
+        runtime_alone["empty_cache"].append(runtime_visit(bench, context))
+        context.close()
         for demo in ("teach", "detect"):
             for impl in ("python", "js"):
                 context = bench.context()
@@ -423,6 +452,8 @@ def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
                     page.close()
                     visits.setdefault((demo, impl), []).append(
                         {"empty_cache": empty, "warm_cache": warm, "returning": returning})
+                    if (demo, impl) == ("teach", "python"):  # with the site's files cached as a returning visitor has them
+                        runtime_alone["returning"].append(runtime_visit(bench, context))
                 if "skipped" in row:
                     skipped[demo, impl] = row["skipped"]
                 print(f"  cold run {run + 1}/{runs} {demo:6s} {impl:6s} "
@@ -436,6 +467,9 @@ def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
             for cache in COLD_VISITS if row["runs"] else ():
                 row[cache] = cold_summary([r[cache] for r in row["runs"]])
             rows.append(row)
+    if runtime_alone["returning"]:
+        rows.append({"demo": "runtime", "impl": "python", "backend": "-", "runs": runtime_alone,
+                     **{cache: runtime_summary(alone) for cache, alone in runtime_alone.items()}})
     for row in rows:
         if row["impl"] == "python" and "empty_cache" in row:
             js = next(r for r in rows if r["demo"] == row["demo"] and r["impl"] == "js")
@@ -681,6 +715,12 @@ def print_table(result: dict) -> None:
         for r in result["cold"]:
             if "skipped" in r:
                 print(f"{r['demo']:7s} {r['impl']:7s} skipped: {r['skipped']}")
+            if r["demo"] == "runtime":
+                print("runtime alone (Pyodide through the site's loader): " + "   ".join(
+                    f"{label} skipped: {r[cache]['skipped']}" if "skipped" in r[cache] else
+                    f"{label} {r[cache]['ready_ms']:>6d} {r[cache]['ready_ms_range']} boot {r[cache]['boot']}"
+                    for label, cache in (("empty", "empty_cache"), ("returning", "returning"))))
+                continue
             if "empty_cache" not in r:
                 continue
             ratio = r.get("ratio_to_js", {})
