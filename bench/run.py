@@ -468,7 +468,7 @@ def part_cold(bench: Bench, backend: str, runs: int) -> tuple[list[dict], dict]:
                 row[cache] = cold_summary([r[cache] for r in row["runs"]])
             rows.append(row)
     if runtime_alone["returning"]:
-        rows.append({"demo": "runtime", "impl": "python", "backend": "-", "runs": runtime_alone,
+        rows.append({"demo": "runtime", "impl": "alone", "backend": "-", "runs": runtime_alone,
                      **{cache: runtime_summary(alone) for cache, alone in runtime_alone.items()}})
     for row in rows:
         if row["impl"] == "python" and "empty_cache" in row:
