@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.run import START_MARKS, cold_summary, cpu_split, loop_figures, phases
+from bench.run import START_MARKS, cold_summary, cpu_split, loop_figures, phases, runtime_summary
 
 KERNEL_URL = "http://127.0.0.1:1/vendor/tfjs/tfjs-backend-wasm-simd.wasm"
 
@@ -92,3 +92,11 @@ def test_cold_summary_takes_medians_and_keeps_how_the_pages_booted():
     assert summary["phases_ms"]["ready"]["at"] == {"median": 2500, "range": [2000, 3000]}
     js = cold_summary([{"ready_ms": 900, "first_frame_ms": 1200}])
     assert "boot" not in js and "phases_ms" not in js
+
+
+def test_runtime_alone_is_summarised_over_the_runs_that_finished_and_says_how_many_did_not():
+    visits = [{"ready_ms": 1300, "boot": "snapshot"}, {"skipped": "TimeoutError: 120000 ms"},
+              {"ready_ms": 1100, "boot": "snapshot"}, {"ready_ms": 1500, "boot": "snapshot"}]
+    assert runtime_summary(visits) == {"ready_ms": 1300, "ready_ms_range": [1100, 1500], "boot": ["snapshot"],
+                                       "skipped_runs": 1}
+    assert runtime_summary([{"skipped": "TimeoutError: 120000 ms"}]) == {"skipped": "TimeoutError: 120000 ms"}
