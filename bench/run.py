@@ -214,6 +214,11 @@ class Bench:
         return {"frames": f1 - f0, "ms": t1 - t0}
 
 
+def failure(error: Exception) -> str:
+    """Why a measurement was skipped, in one line."""
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+
+
 @contextlib.contextmanager
 def recorded(row: dict, *contexts):
     """One measurement in its own browser context(s): a failure (or a boot past its time limit) is
@@ -221,7 +226,7 @@ def recorded(row: dict, *contexts):
     try:
         yield
     except Exception as error:
-        row["skipped"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+        row["skipped"] = failure(error)
     finally:
         for context in contexts:
             context.close()
@@ -402,7 +407,7 @@ def runtime_visit(bench: Bench, context) -> dict:
         page.wait_for_selector("body[data-state=ready]", state="attached", timeout=120_000)
         return {"ready_ms": round(page.evaluate("window.__marks.ready")), "boot": page.get_attribute("body", "data-boot")}
     except Exception as error:
-        return {"skipped": f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"}
+        return {"skipped": failure(error)}
     finally:
         page.close()
 

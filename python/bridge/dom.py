@@ -135,7 +135,9 @@ _resolve_proxy = create_proxy(_resolve_frame)
 # inference (a CenterNet frame on wasm: ~300 ms), kept the page's own timers and DevTools waiting
 # for up to 20 frames, seconds (tests/e2e/test_responsive.py). A timer queued behind the ones
 # already due lets them run first.
-_frame_proxy = create_proxy(lambda timestamp: js.setTimeout(_resolve_proxy, 0, timestamp))
+# Both looked up once: every attribute lookup on a JS object makes a new proxy, and this runs every frame.
+_set_timeout, _request_animation_frame = js.setTimeout, js.requestAnimationFrame
+_frame_proxy = create_proxy(lambda timestamp: _set_timeout(_resolve_proxy, 0, timestamp))
 
 
 async def next_animation_frame() -> float:
@@ -143,5 +145,5 @@ async def next_animation_frame() -> float:
     frames, which pauses the loop."""
     waiter = asyncio.get_event_loop().create_future()
     _frame_waiters.append(waiter)
-    js.requestAnimationFrame(_frame_proxy)
+    _request_animation_frame(_frame_proxy)
     return await waiter
