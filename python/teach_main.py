@@ -1,7 +1,7 @@
 """Entry point of the Teach page (index.html)."""
 
 import bridge
-from teach_app import TeachApp
-from page import run_app
+from teach.app import TeachApp
+from web.page import run_app
 
 await run_app(bridge, TeachApp)  # noqa: F704 - PyScript runs this module with top-level await

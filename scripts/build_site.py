@@ -25,9 +25,9 @@ PYTHON = ROOT / "python"
 PAGES = ROOT / "pages"
 sys.path.insert(0, str(PYTHON))  # the pages' own choice of model, for what they preload
 
-from detect_app import detector_order  # noqa: E402
-from model_files import revalidates  # noqa: E402
-from teach_app import choose_embedding_model  # noqa: E402
+from detect.app import detector_order  # noqa: E402
+from models.model_files import revalidates  # noqa: E402
+from teach.app import choose_embedding_model  # noqa: E402
 
 # (source under node_modules, destination under site/vendor); only what the pages load.
 VENDOR_FILES = [

@@ -10,6 +10,9 @@ One module per web concern, all re-exported here so a caller writes `bridge.el(.
 - `tensors`: TF.js (backends, models, tensors, nearest examples, object crops);
 - `media`: the camera, canvases, the screen wake lock.
 
+The bottom of the house: imports no app package, and no app package imports it (a page's entry
+point passes it down). Only this package imports `js` and `pyodide`.
+
 Rules kept here so the rest need not know them:
 - a JS callback is a proxy made once and kept (`keep`, `listen`), never one per frame;
 - TF.js functions are looked up once (`tensors.tf`), not on every call;

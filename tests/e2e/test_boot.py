@@ -85,10 +85,10 @@ def test_first_visit_boots_normally_from_bytecode_then_from_the_snapshot(open_pa
     assert boot(opened) == "normal"
     assert modules_from_source(opened) == [], "compiled from source at boot: add them to scripts/boot_modules.txt"
     app = probe(opened, """
-import teach_app
-return [teach_app.__file__, type(teach_app.__loader__).__name__, teach_app.__loader__.get_source("teach_app")]
+import teach.app
+return [teach.app.__file__, type(teach.app.__loader__).__name__, teach.app.__loader__.get_source("teach.app")]
 """)
-    assert app == [f"{APP_ZIP}/teach_app.pyc", "zipimporter", (APP / "teach_app.py").read_text()]
+    assert app == [f"{APP_ZIP}/teach/app.pyc", "zipimporter", (APP / "teach" / "app.py").read_text()]
     teach_two_classes(opened, examples)
     assert predicted_label(opened, astronaut_photo) in ("A", "B")
 
@@ -154,16 +154,16 @@ def test_a_precompiled_app_modules_traceback_names_its_file_line_and_source(open
         assert boot(opened) == "snapshot"
     frame = probe(opened, """
 import traceback
-import dataset
+from classifier import dataset
 try:
-    dataset.loads("{}", "centernet", 720)  # a file without its format: raised inside dataset.py
+    dataset.loads("{}", "centernet", 720)  # a file without its format: raised inside classifier/dataset.py
 except Exception as error:
     frame = traceback.extract_tb(error.__traceback__)[-1]
     return [frame.filename, frame.lineno, frame.line, type(error).__name__]
 """)
     filename, line, text, kind = frame
-    assert filename == f"{APP_ZIP}/dataset.py" and kind == "DatasetError"
-    assert text and text == (APP / "dataset.py").read_text().splitlines()[line - 1].strip()
+    assert filename == f"{APP_ZIP}/classifier/dataset.py" and kind == "DatasetError"
+    assert text and text == (APP / "classifier" / "dataset.py").read_text().splitlines()[line - 1].strip()
 
 
 def test_the_runtime_build_gives_the_same_files_in_another_folder(tmp_path):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-import dataset as dataset_format
+from classifier import dataset as dataset_format
+
 from support.datasets import load_into_teach, make_dataset
 from test_accessibility import Audit, axe_source  # noqa: F401 - axe_source is a fixture
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import OpenedPage
 from skimage import data as photos
 from skimage import io
-
-from conftest import OpenedPage
-from support.photos import write_views
 from test_teach import classify, save_dataset, upload, wait_counts
+
+from support.photos import write_views
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +137,9 @@ DROP_FILES = """async ([selector, files]) => {
 
 
 def test_many_images_at_once_a_folder_and_a_drop_with_progress_and_a_bad_file_named(open_page, tmp_path):
-    from PIL import Image
     import base64
+
+    from PIL import Image
 
     folder = tmp_path / "mixed"
     views = [Image.open(p) for p in write_views(tmp_path / "views", "astronaut", 4, seed=3)]

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
+from classifier import dataset as dataset_format
+
 from support.datasets import load_into_teach, make_dataset
 from support.site_copy import copy_site, flip_byte, replace, weight_shard
-
-import dataset as dataset_format
 
 PAGES = {"teach": "index.html", "detect": "detect.html"}
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import dataset as dataset_format
+from classifier import dataset as dataset_format
+
 from support.datasets import load_into_teach, make_dataset
 from test_examples import open_teach
 

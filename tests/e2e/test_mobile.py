@@ -4,9 +4,10 @@ kept on while detecting."""
 
 from __future__ import annotations
 
-from support.devices import PHONE
 from test_detect import enable_webcam, open_detect
 from test_teach import wait_counts
+
+from support.devices import PHONE
 
 # Every getUserMedia call the page makes, with its constraints, as the page asked.
 RECORD_CAMERA_ASKS = """

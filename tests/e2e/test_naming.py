@@ -14,12 +14,12 @@ import json
 
 import pytest
 from skimage import data as photos
+from test_detect import enable_webcam, open_detect, tensors_per_frame
+from test_teach import upload, wait_counts
 
 from support.datasets import write_dataset
 from support.photos import write_views
 from support.y4m import fit, write_y4m
-from test_detect import enable_webcam, open_detect, tensors_per_frame
-from test_teach import upload, wait_counts
 
 FPS = 10
 ASTRONAUT_SECONDS, MOTORCYCLE_SECONDS = 3, 1.5

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from support.photos import write_views
 from test_boot import boot, probe, revisit
 from test_detect import ASTRONAUT_FACE, assert_drawn_matches_detector, boxes_over, open_detect, snapshot
 from test_detect import photo_files as detect_photo_files  # noqa: F401 - a fixture, used below
 from test_teach import classify, upload, wait_counts
+
+from support.photos import write_views
 
 HIDE_JSPI = """
 delete WebAssembly.Suspending;

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_teach import upload, wait_counts
 
-from steady_label import flips
+from classifier.steady_label import flips
+
 from support.photos import PHOTOS, write_views
 from support.y4m import fit, write_y4m
-
-from test_teach import upload, wait_counts
 
 W, H = 320, 240
 FPS = 10

@@ -1,4 +1,4 @@
-"""Teach dataset files for tests: the page's own format (python/dataset.py), random unit embeddings."""
+"""Teach dataset files for tests: the page's own format (python/classifier/dataset.py), random unit embeddings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-import dataset as dataset_format
+from classifier import dataset as dataset_format
 
 CENTERNET = ("centernet", 720)
 

@@ -1,4 +1,4 @@
-"""Detect's naming (python/box_names.py) over the fake bridge: Teach's stored classes, one batched
+"""Detect's naming (python/detect/box_names.py) over the fake bridge: Teach's stored classes, one batched
 crop+embed and one read per frame, the COCO-class choice, "not sure" boxes left alone."""
 
 from __future__ import annotations
@@ -7,11 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 
-import dataset as dataset_format
+from classifier import dataset as dataset_format
+from classifier.dataset import ClassData, Dataset
+from detect.box_names import BoxNamer
+from models.detections import Detection
+
 from aio import run
-from box_names import BoxNamer
-from dataset import ClassData, Dataset
-from detections import Detection
 from fake_bridge import FakeBridge, floats
 
 CUP_BOX, MUG_BOX, PERSON_BOX = (0.1, 0.1, 0.3, 0.3), (0.5, 0.5, 0.7, 0.7), (0.0, 0.0, 0.4, 1.0)
@@ -55,7 +56,7 @@ def stored() -> str:
 
 @pytest.fixture
 def namer(monkeypatch):
-    monkeypatch.setattr("box_names.Embedder", FakeEmbedder)
+    monkeypatch.setattr("detect.box_names.Embedder", FakeEmbedder)
     looks = {CUP_BOX[:2]: (1.0, 0.02), MUG_BOX[:2]: (0.02, 1.0), PERSON_BOX[:2]: (1.0, 1.0)}
     names = BoxNamer(NamingBridge(looks, stored()))
     run(names.attach(detector()))
@@ -89,7 +90,7 @@ def test_only_the_chosen_coco_class_is_named(namer):
 
 
 def test_without_classes_or_an_embedding_nothing_is_named(monkeypatch):
-    monkeypatch.setattr("box_names.Embedder", FakeEmbedder)
+    monkeypatch.setattr("detect.box_names.Embedder", FakeEmbedder)
     names = BoxNamer(NamingBridge({}, None))
     run(names.attach(detector()))
     names.enabled = True
@@ -107,7 +108,7 @@ def test_a_dataset_of_another_model_is_refused_and_the_classes_stay(namer):
 
 
 def test_teach_saving_in_another_tab_brings_the_new_classes_unless_a_file_was_chosen(monkeypatch):
-    monkeypatch.setattr("box_names.Embedder", FakeEmbedder)
+    monkeypatch.setattr("detect.box_names.Embedder", FakeEmbedder)
     bridge, spawned, reloaded = NamingBridge({}, None), [], []
     names = BoxNamer(bridge, spawn=spawned.append, on_reloaded=lambda: reloaded.append(True))
     run(names.attach(detector()))

@@ -1,11 +1,12 @@
-"""The camera's facing, mirroring and controls, shared by both pages (python/camera.py)."""
+"""The camera's facing, mirroring and controls, shared by both pages (python/web/camera.py)."""
 
 from __future__ import annotations
 
 import asyncio
 
+from web.camera import BACK, FACING_KEY, FRONT, MIRROR_KEY, Camera, CameraControls, facing_switch_available, mirrored
+
 from aio import run
-from camera import BACK, FACING_KEY, FRONT, MIRROR_KEY, Camera, CameraControls, facing_switch_available, mirrored
 from detect_fakes import FakeBridge
 
 PHONE = (("front", "camera2 1, facing front", (FRONT,)), ("back", "camera2 0, facing back", (BACK,)))

@@ -1,7 +1,7 @@
 import pytest
 
-from class_list import MAX_CLASSES, ClassList, ClassListError
-from dataset import MAX_THUMBNAIL_BYTES, ClassData
+from classifier.class_list import MAX_CLASSES, ClassList, ClassListError
+from classifier.dataset import MAX_THUMBNAIL_BYTES, ClassData
 
 
 def test_defaults_are_a_to_d():

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataset import (MAX_THUMBNAIL_BYTES, ClassData, Dataset, DatasetError, dumps, image_type, loads,
-                     thumbnail_problem)
+from classifier.dataset import MAX_THUMBNAIL_BYTES, ClassData, Dataset, DatasetError, dumps, image_type, loads, thumbnail_problem
+
 from fake_bridge import floats
 
 JPEG = b"\xff\xd8\xff\xe0" + b"jpeg body"
@@ -443,8 +443,9 @@ def test_the_file_is_what_json_dumps_writes_for_the_document():
 
 
 def test_read_and_write_in_slices_give_what_loads_and_dumps_give():
+    from classifier.dataset import read, write
+
     from aio import run
-    from dataset import read, write
     data = run(write(sample()))
     assert data == dumps(sample()).encode() and run(read(data, "centernet", 2)) == loads(data, "centernet", 2)
 

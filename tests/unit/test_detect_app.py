@@ -8,13 +8,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from camera import MESSAGES
-from box_list import list_html
-from detect_app import DetectApp, detector_order
-from detect_fakes import FakeBridge, detection_manifest, model_dir
-from detections import Placed
-from page import Page
+from detect.app import DetectApp, detector_order
+from detect.box_list import list_html
+from models.detections import Placed
+from web.camera import MESSAGES
+from web.page import Page
+
 from aio import run
+from detect_fakes import FakeBridge, detection_manifest, model_dir
 
 LABELS = ["person", "bicycle", "car", "motorcycle"] + [f"c{i}" for i in range(4, 80)]
 # x1, y1, x2, y2 in 512-px input coordinates, score, class: a person, a weaker motorcycle, a faint car.

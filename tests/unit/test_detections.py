@@ -14,9 +14,20 @@ from pathlib import Path
 import pytest
 
 from convert.models import coco80, coco90_slots
-from detections import (Detection, Settings, centernet_rows, class_names, contain, filter_summary, iou,
-                        label_text, place, select, ssd_rows)
-from detector import CenterNetDetector, SsdDetector
+from models.detections import (
+    Detection,
+    Settings,
+    centernet_rows,
+    class_names,
+    contain,
+    filter_summary,
+    iou,
+    label_text,
+    place,
+    select,
+    ssd_rows,
+)
+from models.detector import CenterNetDetector, SsdDetector
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "centernet_outputs.json").read_text())["photos"]
 INPUT = (512, 512)

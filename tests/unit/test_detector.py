@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from detect_fakes import FakeBridge, detection_manifest, model_dir
-from detector import CANDIDATES, CenterNetDetector, Detector, SsdDetector
-from model_files import ModelError
+from models.detector import CANDIDATES, CenterNetDetector, Detector, SsdDetector
+from models.model_files import ModelError
+
 from aio import run
+from detect_fakes import FakeBridge, detection_manifest, model_dir
 
 LABELS80 = ["person", "bicycle", "car", "motorcycle"] + [f"c{i}" for i in range(4, 80)]
 LABELS90 = ["person", "bicycle", "car", "motorcycle"] + [None] * 86

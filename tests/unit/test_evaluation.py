@@ -5,14 +5,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from class_list import ClassList
-from evaluation import (BALANCE_RATIO, MIN_EXAMPLES, Evaluation, confusion_matrix, evaluate, hints, others,
-                        predictions)
-from evaluation_panel import EvaluationPanel, hints_html, table_html
-from fake_bridge import FakeBridge
-from knn_trainer import KnnTrainer
-from neighbours import Neighbours
+from classifier.class_list import ClassList
+from classifier.evaluation import BALANCE_RATIO, MIN_EXAMPLES, Evaluation, confusion_matrix, evaluate, hints, others, predictions
+from classifier.knn_trainer import KnnTrainer
+from classifier.neighbours import Neighbours
+from teach.evaluation_panel import EvaluationPanel, hints_html, table_html
+
 from aio import run
+from fake_bridge import FakeBridge
 
 
 def test_each_example_is_voted_by_its_nearest_others_not_itself():

@@ -1,4 +1,4 @@
-from formatting import distance_text, format_bytes, k_text, percent, prediction_rows
+from web.formatting import distance_text, format_bytes, k_text, percent, prediction_rows
 
 
 def test_prediction_rows_mark_the_top_class():

@@ -1,11 +1,12 @@
 import math
 from dataclasses import replace
 
-from class_list import ClassList
-from fake_bridge import FakeBridge, floats
-from knn_trainer import KnnTrainer
-from teach_app import choose_embedding_model
+from classifier.class_list import ClassList
+from classifier.knn_trainer import KnnTrainer
+from teach.app import choose_embedding_model
+
 from aio import run
+from fake_bridge import FakeBridge, floats
 
 
 def trainer(bridge, names=("A", "B", "C")):
@@ -112,7 +113,7 @@ def test_k_strictness_and_thumbnails_travel_with_the_dataset():
 
 
 def test_leave_one_out_goes_in_chunks_small_enough_for_5000_examples_and_gives_the_same_answer(monkeypatch):
-    import knn_trainer as module
+    from classifier import knn_trainer as module
     assert module.calibration_rows(10) == 256 and module.calibration_rows(0) == 256
     assert module.calibration_rows(5000) * 5000 <= module.SIMILARITIES_PER_CHUNK and module.calibration_rows(10**7) == 1
     bridge = FakeBridge()
@@ -128,7 +129,7 @@ def test_leave_one_out_goes_in_chunks_small_enough_for_5000_examples_and_gives_t
 
 
 def test_rebuild_goes_a_chunk_of_examples_at_a_time_and_joins_them(monkeypatch):
-    import knn_trainer as module
+    from classifier import knn_trainer as module
     monkeypatch.setattr(module, "REBUILD_ROWS", 2)
     bridge = FakeBridge()
     knn_trainer = trainer(bridge, ("left", "up"))
@@ -142,7 +143,7 @@ def test_rebuild_goes_a_chunk_of_examples_at_a_time_and_joins_them(monkeypatch):
 
 
 def test_calibration_asks_about_examples_spread_over_all_classes_and_is_not_repeated_for_the_same_examples():
-    import knn_trainer as module
+    from classifier import knn_trainer as module
     assert module.calibration_queries(module.CALIBRATION_QUERIES) is None
     picked = module.calibration_queries(5000)
     assert len(picked) == module.CALIBRATION_QUERIES and picked[0] == 0 and picked[-1] == 4999
@@ -166,7 +167,7 @@ def test_calibration_asks_about_examples_spread_over_all_classes_and_is_not_repe
 def test_an_example_added_while_rebuilding_or_calibrating_is_not_lost(monkeypatch):
     import asyncio
 
-    import knn_trainer as module
+    from classifier import knn_trainer as module
     monkeypatch.setattr(module, "REBUILD_ROWS", 1)
     bridge = FakeBridge()
     knn_trainer = trainer(bridge, ("left", "up"))

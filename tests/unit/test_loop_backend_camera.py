@@ -2,11 +2,12 @@ import asyncio
 
 import pytest
 
-import backend
-from camera import Camera, message_for
-from fake_bridge import FakeBridge
-from frame_loop import FrameLoop
+from models import backend
+from web.camera import Camera, message_for
+from web.frame_loop import FrameLoop
+
 from aio import run
+from fake_bridge import FakeBridge
 
 
 def test_backend_order_and_fallback():

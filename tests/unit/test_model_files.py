@@ -3,9 +3,10 @@ import json
 
 import pytest
 
-from fake_bridge import FakeBridge
-from model_files import ModelError, ModelFiles, parse_manifest
+from models.model_files import ModelError, ModelFiles, parse_manifest
+
 from aio import run
+from fake_bridge import FakeBridge
 
 MODEL_JSON = json.dumps({"modelTopology": {}, "format": "graph-model", "weightsManifest": [
     {"paths": ["group1-shard1of2.aaa.bin", "group1-shard2of2.bbb.bin"], "weights": [{"name": "w", "shape": [2], "dtype": "float32"}]}]}).encode()

@@ -2,7 +2,16 @@ import math
 
 import pytest
 
-from neighbours import MIN_SPREAD, SPREAD_FACTOR, Neighbours, calibrate, nearest_same_class, parse_rows, sensible_k, vote
+from classifier.neighbours import (
+    MIN_SPREAD,
+    SPREAD_FACTOR,
+    Neighbours,
+    calibrate,
+    nearest_same_class,
+    parse_rows,
+    sensible_k,
+    vote,
+)
 
 
 def test_rows_of_one_read_become_neighbours_per_query():

@@ -1,12 +1,13 @@
-"""The screen wake lock: held exactly while wanted and visible (python/screen_wake.py)."""
+"""The screen wake lock: held exactly while wanted and visible (python/web/screen_wake.py)."""
 
 from __future__ import annotations
 
 import asyncio
 
+from web.screen_wake import ScreenWake
+
 from aio import run
 from detect_fakes import FakeBridge
-from screen_wake import ScreenWake
 
 
 async def settle():

@@ -1,6 +1,6 @@
-"""What the live regions say (python/spoken.py): short, and changed only when what it tells changed."""
+"""What the live regions say (python/web/spoken.py): short, and changed only when what it tells changed."""
 
-from spoken import SteadyText, detection_summary, plural, spoken_prediction
+from web.spoken import SteadyText, detection_summary, plural, spoken_prediction
 
 
 def test_spoken_prediction_names_the_class_and_a_files_name():

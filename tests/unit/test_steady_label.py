@@ -1,9 +1,9 @@
-"""Steady labels (python/steady_label.py): one label on a noisy steady scene, real changes followed."""
+"""Steady labels (python/classifier/steady_label.py): one label on a noisy steady scene, real changes followed."""
 
 import random
 
-from neighbours import Answer
-from steady_label import MARGIN, SteadyLabel, flips, remembered
+from classifier.neighbours import Answer
+from classifier.steady_label import MARGIN, SteadyLabel, flips, remembered
 
 K = 3
 
@@ -115,7 +115,7 @@ def test_no_examples_and_a_new_class_start_over():
 
 def test_margin_is_above_the_swing_of_alternating_votes():
     """All-A, all-B every other frame swings the averages by ALPHA / (2 - ALPHA) around a tie."""
-    from steady_label import ALPHA
+    from classifier.steady_label import ALPHA
     assert MARGIN > ALPHA / (2 - ALPHA)
 
 

@@ -1,4 +1,4 @@
-"""Long work in steps (python/stepwise.py): the step-wise JSON parse gives what json.loads gives, or
+"""Long work in steps (python/classifier/stepwise.py): the step-wise JSON parse gives what json.loads gives, or
 fails where it fails; `sliced` gives the event loop a turn between slices."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import stepwise
+from classifier import stepwise
+
 from aio import run
 
 FAST = settings(max_examples=300, deadline=None, database=None)

@@ -1,9 +1,9 @@
-"""The tracker (python/tracking.py): stable ids, a missed frame, crossing objects, the label vote, counts."""
+"""The tracker (python/detect/tracking.py): stable ids, a missed frame, crossing objects, the label vote, counts."""
 
 from __future__ import annotations
 
-from detections import Detection
-from tracking import MEMORY, Tracker, counts_text
+from detect.tracking import MEMORY, Tracker, counts_text
+from models.detections import Detection
 
 
 def box(x: float, y: float, w: float = 0.2, h: float = 0.2, label: str = "cup", score: float = 0.8) -> Detection:

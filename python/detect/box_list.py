@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 
-from detections import Placed
+from models.detections import Placed
 
 BOX_STYLE = {"color": "#00e676", "text_color": "#0b1a10", "line_width": 3, "font": "600 14px system-ui, sans-serif",
              "tab_height": 20}

@@ -10,7 +10,7 @@ import asyncio
 import random
 import traceback
 
-from formatting import format_bytes
+from web.formatting import format_bytes
 
 
 class Page:

@@ -8,8 +8,8 @@ tidied on both sides of the awaited execution instead.
 
 from __future__ import annotations
 
-from detections import Detection, Settings, centernet_rows, ssd_rows
-from model_files import Manifest, ModelError, ModelFiles
+from models.detections import Detection, Settings, centernet_rows, ssd_rows
+from models.model_files import Manifest, ModelError, ModelFiles
 
 CANDIDATES = 100  # rows read back per frame; also the most a visitor can ask to see
 

@@ -17,10 +17,21 @@ from __future__ import annotations
 
 import asyncio
 
-from class_list import ClassList
-from dataset import ClassData, Dataset
-from neighbours import (DEFAULT_STRICTNESS, MAX_K, MIN_K, STRICTNESS, Answer, Neighbours, calibrate, nearest_same_class,
-                        parse_rows, sensible_k, vote)
+from classifier.class_list import ClassList
+from classifier.dataset import ClassData, Dataset
+from classifier.neighbours import (
+    DEFAULT_STRICTNESS,
+    MAX_K,
+    MIN_K,
+    STRICTNESS,
+    Answer,
+    Neighbours,
+    calibrate,
+    nearest_same_class,
+    parse_rows,
+    sensible_k,
+    vote,
+)
 
 # Leave-one-out queries go a chunk of examples at a time: at most 256 rows, and a [rows, N]
 # similarity matrix of at most SIMILARITIES_PER_CHUNK, so that one chunk's kernels (a synchronous

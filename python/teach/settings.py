@@ -11,8 +11,8 @@ Example:
 
 from __future__ import annotations
 
-from formatting import k_text
-from steady_label import STEADY_KEY, remembered
+from classifier.steady_label import STEADY_KEY, remembered
+from web.formatting import k_text
 
 TEACH_OBJECTS_KEY = "teach-objects"  # localStorage: the visitor's "Teach objects" choice
 

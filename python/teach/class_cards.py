@@ -7,7 +7,7 @@ in a button that picks its example (data-example: its position in the class) to 
 
 from __future__ import annotations
 
-from dataset import image_type
+from classifier.dataset import image_type
 
 THUMBS_SHOWN = 24
 

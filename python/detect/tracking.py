@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from detections import Detection, iou
+from models.detections import Detection, iou
 
 MIN_IOU = 0.3     # a box overlapping a track's last box less than this is another object
 MIN_IOU_RELABEL = 0.7  # ...and one of another class, less than this (measured: a person and the

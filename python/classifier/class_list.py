@@ -6,7 +6,7 @@ rebuilt from here after a removal because knn-classifier miscounts when a middle
 
 from __future__ import annotations
 
-from dataset import ClassData, thumbnail_problem
+from classifier.dataset import ClassData, thumbnail_problem
 
 DEFAULT_NAMES = ["A", "B", "C", "D"]
 MAX_CLASSES = 12

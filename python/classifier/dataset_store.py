@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 
-import dataset as dataset_format
+from classifier import dataset as dataset_format
 
 SAVE_DELAY_S = 0.5
 DATASET_FILE = "train-your-browser-dataset.json"

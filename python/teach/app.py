@@ -6,26 +6,26 @@ or with "Teach objects" of the detected main object), one awaited KNN prediction
 
 from __future__ import annotations
 
-import backend
-from camera import Camera, CameraControls, message_for
-from class_cards import ClassCards
-from class_list import ClassList, ClassListError
-from dataset_store import DatasetStore
-from detections import label_text
-from detector import detector_of
-from embedder import Embedder
-from evaluation_panel import EvaluationPanel
-from formatting import NOT_SURE, distance_text, prediction_rows
-from frame_loop import FrameLoop
-from image_files import ImageFiles
-from knn_trainer import KnnTrainer
-from model_files import ModelError, ModelFiles, available_models
-from object_finder import ObjectFinder
-from record_buttons import RecordButtons, action_of
-from screen_wake import ScreenWake
-from spoken import SteadyText, spoken_prediction
-from steady_label import SteadyLabel
-from teach_settings import TeachSettings
+from classifier.class_list import ClassList, ClassListError
+from classifier.dataset_store import DatasetStore
+from classifier.knn_trainer import KnnTrainer
+from classifier.steady_label import SteadyLabel
+from models import backend
+from models.detections import label_text
+from models.detector import detector_of
+from models.embedder import Embedder
+from models.model_files import ModelError, ModelFiles, available_models
+from teach.class_cards import ClassCards
+from teach.evaluation_panel import EvaluationPanel
+from teach.object_finder import ObjectFinder
+from teach.record_buttons import RecordButtons, action_of
+from teach.settings import TeachSettings
+from web.camera import Camera, CameraControls, message_for
+from web.formatting import NOT_SURE, distance_text, prediction_rows
+from web.frame_loop import FrameLoop
+from web.image_files import ImageFiles
+from web.screen_wake import ScreenWake
+from web.spoken import SteadyText, spoken_prediction
 
 THUMB_W, THUMB_H = 64, 48
 

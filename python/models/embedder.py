@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from model_files import Manifest
+from models.model_files import Manifest
 
 # Objects are embedded as CROP_SIZE-pixel squares, all boxes of a frame in one batch. Measured on
 # CenterNet's backbone (wasm, 4 photos x 4 jittered crops): at 128 px the farthest crops of one object

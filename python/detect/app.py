@@ -12,18 +12,18 @@ import html
 import json
 from dataclasses import replace
 
-import backend
-from camera import Camera, CameraControls, message_for
-from box_list import BOX_STYLE, box_colour, candidates_json, list_html
-from box_names import BoxNamer
-from naming_panel import NamingPanel
-from detections import Placed, class_names, filter_summary, place, select
-from detector import Detector
-from frame_loop import FrameLoop
-from model_files import ModelError, available_models
-from screen_wake import ScreenWake
-from tracking import Tracker, counts_text
-from spoken import SteadyText, detection_summary
+from detect.box_list import BOX_STYLE, box_colour, candidates_json, list_html
+from detect.box_names import BoxNamer
+from detect.naming_panel import NamingPanel
+from detect.tracking import Tracker, counts_text
+from models import backend
+from models.detections import Placed, class_names, filter_summary, place, select
+from models.detector import Detector
+from models.model_files import ModelError, available_models
+from web.camera import Camera, CameraControls, message_for
+from web.frame_loop import FrameLoop
+from web.screen_wake import ScreenWake
+from web.spoken import SteadyText, detection_summary
 
 WARM_UP_SIZE = (64, 48)
 

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from detections import Detection, select
+from models.detections import Detection, select
 
 
 class ObjectFinder:

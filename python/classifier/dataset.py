@@ -30,7 +30,7 @@ import sys
 from array import array
 from dataclasses import dataclass, field
 
-import stepwise
+from classifier import stepwise
 
 FORMAT = "train-your-browser/dataset"
 VERSION = 2                      # what dumps writes

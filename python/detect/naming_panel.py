@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import html
 
-from dataset import DatasetError
-from detections import class_names
+from classifier.dataset import DatasetError
+from models.detections import class_names
 
 
 class NamingPanel:

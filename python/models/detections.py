@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from formatting import percent
+from web.formatting import percent
 
 ROW = 6  # both decoders pack one candidate per six floats
 

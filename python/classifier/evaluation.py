@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neighbours import Neighbours, vote
+from classifier.neighbours import Neighbours, vote
 
 MIN_EXAMPLES = 5     # fewer examples than this in a class: "too few"
 BALANCE_RATIO = 3    # the largest taught class more than this many times the smallest: "unbalanced"

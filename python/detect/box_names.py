@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import dataset as dataset_format
-from class_list import ClassList
-from dataset_store import store_key
-from detections import Detection
-from embedder import Embedder
-from knn_trainer import KnnTrainer
+from classifier import dataset as dataset_format
+from classifier.class_list import ClassList
+from classifier.dataset_store import store_key
+from classifier.knn_trainer import KnnTrainer
+from models.detections import Detection
+from models.embedder import Embedder
+
 
 def classes_text(classes: ClassList) -> str:
     """'my mug (4), your mug (6)': the taught classes and how many examples each has."""

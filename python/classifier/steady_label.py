@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from neighbours import Answer
+from classifier.neighbours import Answer
 
 # Chosen on simulated scenes between two classes (tests/unit/test_steady_label.py) for the fewest
 # flips with a real change still shown on its third frame.

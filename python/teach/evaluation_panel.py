@@ -17,8 +17,8 @@ from __future__ import annotations
 import html
 import json
 
-from evaluation import Evaluation, Hint, evaluate, hints
-from formatting import percent
+from classifier.evaluation import Evaluation, Hint, evaluate, hints
+from web.formatting import percent
 
 DATA_KEYS = ("accuracy", "correct", "examples", "k", "ms")  # #evaluation's data-*, "" until evaluated
 
