@@ -2,7 +2,8 @@
 
 import pytest
 
-from bench.run import START_MARKS, cold_summary, cpu_split, loop_figures, phases, runtime_summary
+from bench.cold import START_MARKS, cold_summary, phases, runtime_summary
+from bench.loop import cpu_split, loop_figures
 
 KERNEL_URL = "http://127.0.0.1:1/vendor/tfjs/tfjs-backend-wasm-simd.wasm"
 

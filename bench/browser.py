@@ -1,0 +1,177 @@
+"""The browser side shared by every part: Chromium with the fake camera, a browser context per
+measurement (with the state-change marks, and on request the heap-layout hook), opening a page and
+bringing it to its frame loop, timing a window of frames, and recording why a measurement failed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+from pathlib import Path
+
+from support.datasets import write_dataset
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+BACKENDS = ("webgl", "wasm", "cpu")
+EXAMPLES_PER_CLASS = 3
+
+# Timestamps of state changes, taken in the page from the first byte (performance.now()).
+MARKS = """
+window.__marks = {};
+new MutationObserver(() => {
+  const b = document.body;
+  if (!b) return;
+  if (b.dataset.state && !(b.dataset.state in window.__marks)) window.__marks[b.dataset.state] = performance.now();
+  if (b.dataset.frames && !("frame" in window.__marks)) window.__marks.frame = performance.now();
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-state", "data-frames"]});
+"""
+# Where TF.js's wasm allocator puts a steady frame's tensors: a hash of (size, address) of every
+# allocation made while the 4th frame is processed (data-frames "3"). The two pages of a pair must
+# agree (bench/pages/baseline.js says why); the hook is taken off after that frame, before measuring.
+HEAP_LAYOUT = """
+window.__layout = null;
+Object.defineProperty(window, "tf", {configurable: true, set(tf) {
+  Object.defineProperty(window, "tf", {value: tf, writable: true, configurable: true});
+  queueMicrotask(() => {  // tf.min.js has filled in `tf` by now
+    const setBackend = tf.setBackend;
+    tf.setBackend = async (name) => {
+      const ok = await setBackend.call(tf, name);
+      const wasm = tf.backend().wasm;
+      if (wasm && wasm.asm && !wasm.__layoutHook) hook(wasm);  // no hook: reported as not the same
+      return ok;
+    };
+  });
+}});
+function hook(wasm) {
+  const malloc = wasm.asm.malloc;
+  let hash = 2166136261, count = 0;
+  wasm.__layoutHook = true;
+  wasm._malloc = (size) => {
+    const address = malloc(size);
+    const frame = Number(document.body.dataset.frames || 0);
+    if (frame === 3) {
+      hash = Math.imul(Math.imul(hash ^ size, 16777619) ^ address, 16777619);
+      count++;
+    } else if (frame > 3) {
+      wasm._malloc = malloc;
+      window.__layout = `${count} allocations, hash ${(hash >>> 0).toString(16)}`;
+    }
+    return address;
+  };
+}
+"""
+# Frame timestamps over one window: resolves after `n` more frames or `timeoutMs`.
+WINDOW = """([n, timeoutMs]) => new Promise((resolve) => {
+  const samples = [[performance.now(), Number(document.body.dataset.frames || 0)]];
+  const target = samples[0][1] + n;
+  const observer = new MutationObserver(() => {
+    const frames = Number(document.body.dataset.frames || 0);
+    if (frames !== samples[samples.length - 1][1]) samples.push([performance.now(), frames]);
+    if (frames >= target) finish();
+  });
+  const timer = setTimeout(finish, timeoutMs);
+  function finish() { observer.disconnect(); clearTimeout(timer); resolve(samples); }
+  observer.observe(document.body, {attributes: true, attributeFilter: ["data-frames"]});
+})"""
+BOOTED = "body[data-state=ready], body[data-state=error]"
+
+URLS = {
+    ("teach", "python"): "index.html?backend={backend}",
+    ("teach", "js"): "bench/teach.html?backend={backend}&examples={examples}",
+    ("detect", "python"): "detect.html?backend={backend}",
+    ("detect", "js"): "bench/detect.html?backend={backend}",
+}
+
+
+def launch(playwright, video: Path):
+    """Chromium with `video` as its camera."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}",
+        "--autoplay-policy=no-user-gesture-required", "--enable-precise-memory-info"])
+
+
+class Bench:
+    """One browser, the server's base URL, and the Teach dataset file the Python pages load."""
+
+    def __init__(self, browser, base: str, work: Path):
+        self.browser = browser
+        self.base = base
+        self.dataset = write_dataset(work / "dataset.json", {"A": EXAMPLES_PER_CLASS, "B": EXAMPLES_PER_CLASS})
+
+    def context(self, heap_layout: bool = False):
+        context = self.browser.new_context(permissions=["camera"])
+        context.add_init_script(MARKS)
+        if heap_layout:  # only where it is compared: the other parts measure the pages as they are
+            context.add_init_script(HEAP_LAYOUT)
+        return context
+
+    def open(self, context, demo: str, impl: str, backend: str, boot_s: float):
+        """Open one page and bring it to its loop; returns the page (raises TimeoutError when too slow)."""
+        page = context.new_page()
+        page.goto(self.base + URLS[demo, impl].format(backend=backend, examples=EXAMPLES_PER_CLASS))
+        wait_ready(page, f"{demo}/{impl}", boot_s)
+        ran = page.evaluate("tf.getBackend()")
+        if ran != backend:
+            raise RuntimeError(f"{demo}/{impl}: asked for {backend}, {ran} ran")
+        if impl == "python" and demo == "teach" and not page.query_selector(
+                f".class-card .count[data-count='{EXAMPLES_PER_CLASS}']"):
+            page.set_input_files("#dataset-load", str(self.dataset))
+        if impl == "python" and demo == "detect":
+            page.click("#camera-start")
+        wait_first_frame(page, boot_s)
+        return page
+
+
+def wait_ready(page, what: str, boot_s: float) -> None:
+    """Wait until the page has booted; raise with the page's message when it booted into its error."""
+    page.wait_for_selector(BOOTED, state="attached", timeout=boot_s * 1000)
+    if page.get_attribute("body", "data-state") == "error":
+        raise RuntimeError(f"{what} failed: {page.text_content('#message')}")
+
+
+def wait_first_frame(page, boot_s: float) -> None:
+    page.wait_for_selector("body[data-frames]", state="attached", timeout=boot_s * 1000)
+
+
+def frame_window(page, frames: int, timeout_s: float) -> dict:
+    """Frames counted and ms taken over the next `frames` frames (fewer when `timeout_s` runs out)."""
+    samples = page.evaluate(WINDOW, [frames, timeout_s * 1000])
+    if len(samples) < 2:
+        return {"frames": 0, "ms": None}
+    (t0, f0), (t1, f1) = samples[0], samples[-1]
+    return {"frames": f1 - f0, "ms": t1 - t0}
+
+
+def failure(error: Exception) -> str:
+    """Why a measurement was skipped, in one line."""
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+
+
+@contextlib.contextmanager
+def recorded(row: dict, *contexts):
+    """One measurement in its own browser context(s): a failure (or a boot past its time limit) is
+    written into row["skipped"] with its reason, never passed over silently."""
+    try:
+        yield
+    except Exception as error:
+        row["skipped"] = failure(error)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def environment(bench: Bench) -> dict:
+    """What the figures ran on: WebGL renderer, TF.js version, browser, cores, Python, machine."""
+    context = bench.context()
+    page = context.new_page()
+    page.goto(bench.base + "bench/teach.html?backend=cpu")
+    page.wait_for_selector(BOOTED, state="attached", timeout=120_000)
+    info = page.evaluate("""() => {
+        const gl = document.createElement("canvas").getContext("webgl2");
+        const ext = gl && gl.getExtension("WEBGL_debug_renderer_info");
+        return {webgl_renderer: gl ? gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) : "none",
+                tfjs: tf.version.tfjs, user_agent: navigator.userAgent, cores: navigator.hardwareConcurrency};
+    }""")
+    context.close()
+    info.update(browser=bench.browser.version, python=platform.python_version(), machine=platform.machine())
+    return info
