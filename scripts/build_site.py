@@ -25,9 +25,8 @@ PYTHON = ROOT / "python"
 PAGES = ROOT / "pages"
 sys.path.insert(0, str(PYTHON))  # the pages' own choice of model, for what they preload
 
-from detect.app import detector_order  # noqa: E402
+from models.choice import choose_embedding_model, detector_order  # noqa: E402
 from models.model_files import revalidates  # noqa: E402
-from teach.app import choose_embedding_model  # noqa: E402
 
 # (source under node_modules, destination under site/vendor); only what the pages load.
 VENDOR_FILES = [
@@ -62,7 +61,7 @@ def vendor() -> None:
 # ---------------------------------------------------------------- the Python runtime and the app
 
 # Where the loader writes py/app.zip in the page's file system (the app is imported from it), and so
-# the name tracebacks show: /home/pyodide/app.zip/dataset.py.
+# the name tracebacks show: /home/pyodide/app.zip/classifier/dataset.py.
 APP_PATH = "/home/pyodide/app.zip"
 APP_ZIP = "py/app.zip"  # the app's zip in the site
 ENTRY_POINTS = {"index.html": "teach_main.py", "detect.html": "detect_main.py"}

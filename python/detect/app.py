@@ -1,46 +1,28 @@
 """The Detect page: webcam (or an image file) -> COCO detector -> labelled boxes over the picture.
 
-Plain Python over `bridge`. A frame is one `Detector.detect` (one tidy, one await) and one `render`:
-post-processing in `detections`, a canvas redraw and one list update. The detector's last answer is
-kept, so moving a control or resizing the window redraws at once without running the model again.
+Plain Python over `bridge`, and the page's wiring: picture sources (camera, image file), detectors
+(load, warm up, switch), the frame. A frame is one `Detector.detect` (one tidy, one await) and one
+`BoxView.render` (boxes, list, counts, live region); `BoxFilters` holds what selects the boxes shown.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
-import json
-from dataclasses import replace
 
-from detect.box_list import BOX_STYLE, box_colour, candidates_json, list_html
 from detect.box_names import BoxNamer
+from detect.box_view import BoxView
+from detect.filters import BoxFilters
 from detect.naming_panel import NamingPanel
-from detect.tracking import Tracker, counts_text
 from models import backend
-from models.detections import Placed, class_names, filter_summary, place, select
+from models.choice import detector_order
+from models.detections import select
 from models.detector import Detector
 from models.model_files import ModelError, available_models
 from web.camera import Camera, CameraControls, message_for
 from web.frame_loop import FrameLoop
 from web.screen_wake import ScreenWake
-from web.spoken import SteadyText, detection_summary
 
 WARM_UP_SIZE = (64, 48)
-
-
-def detector_order(models: list[dict], requested: str | None) -> list[str]:
-    """Detection models to try, best first: `?detector=`, a pretrained COCO-SSD, CenterNet, the rest."""
-    names = [m["name"] for m in models if m.get("task") == "detection"]
-    weights = {m["name"]: m.get("weights") for m in models}
-
-    def rank(name: str) -> int:
-        if name == requested:
-            return 0
-        if name == "coco-ssd" and weights[name] == "pretrained":
-            return 1
-        return 2 if name == "centernet" else 3
-
-    return sorted(names, key=rank)
 
 
 class DetectApp:
@@ -58,20 +40,12 @@ class DetectApp:
         self.backend_name = ""
         self.models: list[dict] = []
         self.detector: Detector | None = None
-        self.settings = None
         self.showing = "nothing"  # "camera" | "still"
         self.paused = False
-        self._names: list[str] = []  # the class names the detector can report
-        self.candidates: list = []  # the detector's last answer, unfiltered
-        self.frame_size = (1, 1)
-        self.source_name = ""
         self._source_id = 0  # changes with every new picture source, so a late answer is not drawn
         self._camera_error_shown = False
-        self._drawn = None
-        self.tracker = Tracker()  # follows the boxes of the source shown, from frame to frame
-        self._counted = None
-        self._answered = False  # the detector has seen the picture shown (else there is nothing to say)
-        self.spoken = SteadyText()  # the live region's text (#detections-spoken)
+        self.view = BoxView(bridge, page, self.overlay)
+        self.filters = BoxFilters(bridge, on_change=self.render)
         self._detecting = asyncio.Lock()  # one model run at a time; a switch waits for the frame
         self.names = BoxNamer(bridge, spawn=page.spawn, on_reloaded=self._classes_reloaded)  # your classes
         self.naming = NamingPanel(bridge, page, self.names, on_change=self._renamed)
@@ -100,9 +74,8 @@ class DetectApp:
         await self.names.attach(self.detector)
         self._wire()
         self.naming.show(self.detector.labels)
-        self._use_detector_settings()
+        self.filters.use_detector(self.detector)
         self._fill_detector_choice()
-        self._fill_class_choice()
         self._show_status()
         self.page.ready()
         self.page.spawn(self.loop.run())
@@ -162,11 +135,8 @@ class DetectApp:
     def _show(self, source: str, name: str = "") -> None:
         """Show the camera, a still image (`name`: its file) or nothing; the old boxes go."""
         self.showing = source
-        self.source_name = name or source
         self._source_id += 1
-        self.candidates = []
-        self.tracker.reset()  # counts are per source: this camera run, this picture
-        self._answered = False
+        self.view.new_source(source, name)
         self._show_camera_buttons()
         self.b.set_hidden("video", source != "camera")
         self.b.set_hidden("still", source != "still")
@@ -212,59 +182,21 @@ class DetectApp:
         async with self._detecting:
             size = self.b.source_size(source)
             candidates = await self.detector.detect(source)
-            shown = await self.names.name(source, select(candidates, self.settings))
+            shown = await self.names.name(source, select(candidates, self.filters.settings))
         if source_id != self._source_id:  # the visitor changed the picture while the model ran
             return False
-        self.candidates, self.frame_size = candidates, size
-        self._answered = True
-        self.render(frame=self.showing == "camera", tracked=(shown, self.tracker.update(shown)))
+        self.view.answer(candidates, size)
+        self.render(frame=self.showing == "camera", tracked=(shown, self.view.tracker.update(shown)))
         return True
 
     def render(self, frame: bool = False, tracked: tuple | None = None) -> None:
-        """Draw the last answer; `frame`: a new camera frame's (else a still, or a control changed).
-        `tracked`: the boxes just selected and their tracks, so a frame selects and matches them once."""
-        if tracked is None:  # a control changed: the boxes shown now, named by the last frame's tracks
-            shown = select(self.candidates, self.settings)
-            tracks = self.tracker.identify(shown)
-        else:
-            shown, tracks = tracked
-        size = self.b.element_size(self.overlay)
-        placed = place(shown, self.frame_size, size, self.camera_controls.mirror and self.showing == "camera")
-        placed = [p if track is None else replace(p, track=track.id, name=track.label)
-                  for p, track in zip(placed, tracks)]
-        self.b.draw_boxes(self.overlay, size, [(p.x, p.y, p.w, p.h, p.text, box_colour(p)) for p in placed],
-                          BOX_STYLE)
-        self._show_counts()
-        drawn = (list_html(placed), self.source_name)
-        if drawn != self._drawn:  # an unchanged list costs no DOM work
-            self._drawn = drawn
-            self.b.el("detections").innerHTML = drawn[0]
-            self.b.set_data("detections", "count", str(len(placed)))
-            self.b.set_data("detections", "source", self.source_name)
-        self._speak(placed, frame)
-        if self.page.debug_open:
-            self.b.set_text("debug-candidates", candidates_json(self.detector, self.candidates))
-
-    def _show_counts(self) -> None:
-        counts = self.tracker.counts()
-        if counts != self._counted:  # unchanged counts cost no DOM work
-            self._counted = counts
-            self.b.set_text("counts", counts_text(counts))
-            self.b.set_data("counts", "counts", json.dumps(counts, sort_keys=True, separators=(",", ":")))
+        """Draw the last answer again (a control changed, the window resized) or a new frame's."""
+        mirrored = self.camera_controls.mirror and self.showing == "camera"
+        self.view.render(self.filters.settings, mirrored, self.detector, frame, tracked)
 
     def reset_counts(self) -> None:
-        self.tracker.reset()
+        self.view.tracker.reset()
         self.render()
-    def _speak(self, placed: list[Placed], frame: bool) -> None:
-        """The live region says what is boxed, only when that changes (the list changes every frame)."""
-        spoken = ""
-        if self._answered:
-            spoken = detection_summary([p.name or p.label for p in placed])
-            if self.showing == "still":
-                spoken = f"{self.source_name}: {spoken}"
-        changed = self.spoken.frame(spoken) if frame else self.spoken.now(spoken)
-        if changed:
-            self.b.set_text("detections-spoken", self.spoken.text)
 
     def _frame_error(self, error) -> None:
         self.page.message(f"A frame failed: {error}")
@@ -290,26 +222,11 @@ class DetectApp:
         previous.dispose()
         await self.names.attach(detector)
         self.naming.show(detector.labels)
-        self.tracker.reset()  # another detector: other labels, other boxes
-        self._use_detector_settings()
-        self._fill_class_choice()
+        self.view.tracker.reset()  # another detector: other labels, other boxes
+        self.filters.use_detector(detector)
         self._show_status()
         if self.showing == "still":
             await self._detect(self.still)
-
-    def _use_detector_settings(self) -> None:
-        """Each detector starts at its upstream defaults; the chosen classes carry over."""
-        classes = self.settings.classes if self.settings else None
-        self.settings = replace(self.detector.defaults, classes=classes)
-        self._set_control("threshold", round(self.settings.threshold * 100))
-        self._set_control("max-detections", self.settings.max_detections)
-
-    def _set_control(self, name: str, value: int) -> None:
-        self.b.el(name).value = str(value)
-        self._show_value(name, value)
-
-    def _show_value(self, name: str, value: int) -> None:
-        self.b.set_text(f"{name}-value", f"{value}%" if name == "threshold" else str(value))
 
     def _fill_detector_choice(self) -> None:
         select_element = self.b.el("detector")
@@ -320,15 +237,6 @@ class DetectApp:
             select_element.appendChild(option)
         select_element.value = self.detector.name
         self.b.set_hidden("detector-choice", len(self.models) < 2)
-
-    def _fill_class_choice(self) -> None:
-        self._names = class_names(self.detector.labels)
-        options = self.b.el("class-options")
-        chosen = self.settings.classes
-        options.innerHTML = "".join(
-            f'<label><input type="checkbox" value="{html.escape(n)}"{"" if chosen is not None and n not in chosen else " checked"}>'
-            f' {html.escape(n)}</label>' for n in self._names)
-        self._show_classes()
 
     # ------------------------------------------------------------ controls
 
@@ -341,21 +249,9 @@ class DetectApp:
         b.listen(b.el("pause"), "click", lambda _e: self._toggle_pause())
         b.listen(b.el("counts-reset"), "click", lambda _e: self.reset_counts())
         b.listen(b.el("detector"), "change", lambda e: self.page.spawn(self.switch_detector(e.target.value)))
-        b.listen(b.el("threshold"), "input", lambda e: self._change("threshold", int(e.target.value)))
-        b.listen(b.el("max-detections"), "input", lambda e: self._change("max-detections", int(e.target.value)))
-        b.listen(b.el("class-options"), "change", lambda _e: self._classes_changed())
-        b.listen(b.el("classes-all"), "click", lambda _e: self._check_all(True))
-        b.listen(b.el("classes-none"), "click", lambda _e: self._check_all(False))
+        self.filters.wire()
         self.naming.wire()
         b.on_resize(self.overlay, self.render)
-
-    def _change(self, name: str, value: int) -> None:
-        if name == "threshold":
-            self.settings = replace(self.settings, threshold=value / 100)
-        else:
-            self.settings = replace(self.settings, max_detections=value)
-        self._show_value(name, value)
-        self.render()
 
     def _toggle_pause(self) -> None:
         self.paused = not self.paused
@@ -364,17 +260,6 @@ class DetectApp:
         self.b.set_data("page", "paused", "true" if self.paused else "false")
         self._keep_screen_on()
 
-    def _check_all(self, checked: bool) -> None:
-        for box in self.b.el("class-options").querySelectorAll("input"):
-            box.checked = checked
-        self._classes_changed()
-
-    def _classes_changed(self) -> None:
-        chosen = frozenset(box.value for box in self.b.el("class-options").querySelectorAll("input:checked"))
-        self.settings = replace(self.settings, classes=None if chosen >= set(self._names) else chosen)
-        self._show_classes()
-        self.render()
-
     def _classes_reloaded(self) -> None:
         """Teach saved new classes in another tab: the panel and the boxes follow."""
         self.naming.show()
@@ -382,11 +267,8 @@ class DetectApp:
 
     def _renamed(self) -> None:
         """Other names on the boxes: the tracks start anew (their votes were over the old names)."""
-        self.tracker.reset()
+        self.view.tracker.reset()
         if self.showing == "still":
             self.page.spawn(self._detect(self.still))
         else:
             self.render()
-
-    def _show_classes(self) -> None:
-        self.b.set_text("class-summary", f"Classes: {filter_summary(self.settings.classes, self._names)}")

@@ -9,39 +9,22 @@ from __future__ import annotations
 from classifier.class_list import ClassList, ClassListError
 from classifier.dataset_store import DatasetStore
 from classifier.knn_trainer import KnnTrainer
-from classifier.steady_label import SteadyLabel
 from models import backend
-from models.detections import label_text
+from models.choice import choose_embedding_model
 from models.detector import detector_of
 from models.embedder import Embedder
-from models.model_files import ModelError, ModelFiles, available_models
+from models.model_files import ModelFiles, available_models
 from teach.class_cards import ClassCards
+from teach.class_editing import THUMB_SIZE, ClassEditor
 from teach.evaluation_panel import EvaluationPanel
 from teach.object_finder import ObjectFinder
-from teach.record_buttons import RecordButtons, action_of
+from teach.prediction_view import PredictionView
+from teach.record_buttons import RecordButtons
 from teach.settings import TeachSettings
 from web.camera import Camera, CameraControls, message_for
-from web.formatting import NOT_SURE, distance_text, prediction_rows
 from web.frame_loop import FrameLoop
 from web.image_files import ImageFiles
 from web.screen_wake import ScreenWake
-from web.spoken import SteadyText, spoken_prediction
-
-THUMB_W, THUMB_H = 64, 48
-
-
-def choose_embedding_model(models: list[dict], requested: str | None) -> str:
-    """`?model=` if it is built; else a pretrained MobileNet; else CenterNet's real backbone."""
-    names = {m["name"]: m for m in models}
-    if requested in names:
-        return requested
-    mobilenet = names.get("mobilenet")
-    if mobilenet and mobilenet.get("weights") == "pretrained":
-        return "mobilenet"
-    for name in ("centernet", "mobilenet"):
-        if name in names:
-            return name
-    raise ModelError("No embedding model is built (mobilenet or centernet). Run `python scripts/build_site.py`.")
 
 
 class TeachApp:
@@ -61,9 +44,7 @@ class TeachApp:
         self.settings: TeachSettings | None = None
         self.trainer: KnnTrainer | None = None
         self.loop = self._new_loop()
-        self._shown_prediction = None
-        self.spoken = SteadyText()  # the live region's text (#prediction-spoken)
-        self.steady = SteadyLabel()  # "Steady labels": camera predictions smoothed over frames
+        self.prediction = PredictionView(bridge, self.cards)
 
     # ------------------------------------------------------------ start-up
 
@@ -79,16 +60,18 @@ class TeachApp:
         manifest = await self._start_engine(self.b.query_param("backend"))
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
         self.settings = TeachSettings(self.b, self.trainer, self.cards, objects=self.objects is not None,
-                                      steady=self.steady, save=lambda: self.store.schedule_save())
+                                      steady=self.prediction.steady, save=lambda: self.store.schedule_save())
         self.store = DatasetStore(self.b, self.page, self.trainer, before_save=self._calibrate,
                                   on_reloaded=self._dataset_replaced)
+        self.editor = ClassEditor(self.b, self.page, self.classes, self.cards, self.buttons, self.trainer, self.store,
+                                  add_files=self.add_files)
         self.b.mark("dataset-restore")  # from here to "ready": the examples of the last visit (a test watches this for long tasks)
         await self.store.restore()
         await self._calibrate()
         self._wire()
         self.settings.show()
-        self.render_classes()
-        self.page.spawn(self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H)))
+        self.editor.render()
+        self.page.spawn(self.editor.restore_thumbs())
         self.b.set_text("embedding-name", f"embeddings: {manifest.title}")
         self.page.ready()
         await self.start_camera()
@@ -202,12 +185,11 @@ class TeachApp:
         if found is None:
             return None
         embedding, detection = found
-        self.b.set_text("object-found", f"Object: {label_text(detection.label, detection.score)}")
+        self.prediction.object_found(detection)
         return embedding, detection.box
 
     def _no_object(self, source: str, target: int | None) -> None:
-        self.b.set_text("object-found", "No object found in view.")
-        self._show_prediction(source, "no object in view", "", "false", "")
+        self.prediction.no_object(source)
         if target is not None:
             self.page.message("No object was found in this frame, so nothing was added. Untick "
                               "“Teach objects” to add the whole frame.", kind="info")
@@ -215,12 +197,12 @@ class TeachApp:
     async def _add(self, index: int, embedding, source, region: tuple | None = None) -> None:
         """An example (and with "mirrored views" its left-right flip too) with its thumbnail."""
         shown_mirrored = self.camera_controls.mirror and source is self.video
-        await self._add_one(index, embedding, self.b.snapshot(source, THUMB_W, THUMB_H, shown_mirrored, region))
+        await self._add_one(index, embedding, self.b.snapshot(source, *THUMB_SIZE, shown_mirrored, region))
         if self.settings.flip_examples:
             flipped = self.embedder.embed(source, mirror=True) if region is None else \
                 self.embedder.embed_boxes(source, [region], mirror=True)
             try:
-                thumb = self.b.snapshot(source, THUMB_W, THUMB_H, not shown_mirrored, region)
+                thumb = self.b.snapshot(source, *THUMB_SIZE, not shown_mirrored, region)
                 await self._add_one(index, flipped, thumb)
             finally:
                 self.b.dispose(flipped)
@@ -237,33 +219,7 @@ class TeachApp:
 
     async def _predict(self, embedding, source: str) -> None:
         raw = await self.trainer.predict(embedding)
-        # Camera frames: the steady answer (when on); an image file's own answer at once.
-        answer = self.steady.frame(raw) if source == "camera" else self.steady.now(raw)
-        names = self.classes.names()
-        headline, rows = prediction_rows(names, answer.index, answer.confidences, answer.sure)
-        label = "" if answer.index is None else names[answer.index]  # where the votes went, sure or not
-        self._show_prediction(source, headline, label, "true" if answer.sure else "false",
-                              distance_text(answer.distance, self.trainer.threshold),
-                              "" if raw.index is None else names[raw.index])
-        # Read aloud: the class once it holds over camera frames; an image file's at once.
-        spoken = spoken_prediction(label if answer.sure or not label else NOT_SURE, source)
-        changed = self.spoken.frame(spoken) if source == "camera" else self.spoken.now(spoken)
-        if changed:
-            self.b.set_text("prediction-spoken", self.spoken.text)
-        self.cards.show_confidences(rows)
-
-    def _show_prediction(self, source: str, headline: str, label: str, sure: str, distance: str,
-                         raw_label: str = "") -> None:
-        shown = (source, headline, label, sure, distance, raw_label)
-        if shown == self._shown_prediction:  # unchanged text costs no DOM work
-            return
-        self._shown_prediction = shown
-        self.b.set_data("prediction", "source", source)
-        self.b.set_text("predicted", headline)
-        self.b.set_data("prediction", "label", label)
-        self.b.set_data("prediction", "sure", sure)
-        self.b.set_data("prediction", "rawLabel", raw_label)  # the frame's own class, unsmoothed
-        self.b.set_text("nearest", distance)
+        self.prediction.show(raw, source, self.classes.names(), self.trainer.threshold)
 
     def _frame_error(self, error) -> None:
         self.page.message(f"A frame failed: {error}")
@@ -275,67 +231,12 @@ class TeachApp:
         b.listen(b.el("camera-start"), "click", lambda _e: self.page.spawn(self.start_camera()))
         self.camera_controls.wire()
         self.settings.wire()
-        b.listen(b.el("class-add"), "click", lambda _e: self._structural(lambda: self.classes.add()))
         b.listen(b.el("dataset-save"), "click", lambda _e: self.page.spawn(self.store.save_file()))
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
         b.listen(b.el("camera-resume"), "click", lambda _e: self.resume_camera())
         b.listen(b.el("classify-file"), "change", lambda e: self.page.spawn(self.classify_files(e.target)))
         EvaluationPanel(b, self.page, self.trainer).wire()  # "How good is it?"
-        # One delegated listener per event for every class card, so re-rendering makes no proxies.
-        class_list = b.el("class-list")
-        self.buttons.wire(class_list, on_click=self._on_card_click)
-        b.listen(class_list, "change", self._on_change)
-        b.listen(class_list, "dragover", lambda e: e.preventDefault())  # a class card takes dropped files
-        b.listen(class_list, "drop", self._on_drop)
-
-    def _on_card_click(self, action: str, index: int, element) -> None:
-        if action == "clear":
-            self._structural(lambda: self.classes.clear(index))
-        elif action == "remove":
-            self._structural(lambda: self.classes.remove(index))
-        elif action == "pick-example":
-            self.cards.pick(self.classes, index, int(element.dataset.example))
-        elif action == "remove-example" and self.cards.picked:
-            self._structural(lambda: self.classes.remove_example(*self.cards.picked), thumbs=True)
-
-    def _on_change(self, event) -> None:
-        action, index = action_of(event)
-        if action == "rename":
-            self._structural(lambda: self.classes.rename(index, event.target.value), rebuild=False)
-        elif action == "move-example" and self.cards.picked and event.target.value:
-            to = int(event.target.value)
-            self._structural(lambda: self.classes.move_example(*self.cards.picked, to), thumbs=True)
-        elif action in ("upload", "upload-folder"):
-            self.page.spawn(self.add_files(index, self.b.take_files(event.target)))
-
-    def _on_drop(self, event) -> None:
-        card = event.target.closest(".class-card")
-        event.preventDefault()
-        if card is not None:
-            self.page.spawn(self.add_files(int(card.dataset.index), self.b.dropped_files(event)))
-
-    def _structural(self, change, rebuild: bool = True, thumbs: bool = False) -> None:
-        """A change to the set of classes: rebuild the KNN (dense ids) and the cards (`thumbs`: their
-        thumbnails too, from the saved ones, when examples moved between or within classes)."""
-        try:
-            change()
-        except ClassListError as error:
-            self.page.message(str(error))
-        else:
-            self.page.clear_message()
-            self.buttons.cancel()
-            self.page.spawn(self._rebuilt_and_saved(rebuild))
-        self.render_classes()
-        if thumbs:
-            self.page.spawn(self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H)))
-
-    async def _rebuilt_and_saved(self, rebuild: bool) -> None:
-        if rebuild:
-            await self.trainer.rebuild()
-        self.store.schedule_save()
-
-    def render_classes(self) -> None:
-        self.cards.render(self.classes)
+        self.editor.wire(b.el("class-list"))
 
     # ------------------------------------------------------------ files
 
@@ -378,6 +279,6 @@ class TeachApp:
         """A dataset file, or another tab's save: the cards, settings and threshold follow it."""
         self.buttons.cancel()
         self.settings.show()
-        self.render_classes()
+        self.editor.render()
         await self._calibrate()
-        await self.cards.restore_thumbs(self.classes, (THUMB_W, THUMB_H))
+        await self.editor.restore_thumbs()

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from detect.app import DetectApp, detector_order
+from detect.app import DetectApp
 from detect.box_list import list_html
+from models.choice import detector_order
 from models.detections import Placed
 from web.camera import MESSAGES
 from web.page import Page
@@ -124,20 +125,20 @@ def test_controls_redraw_the_last_answer_without_running_the_model_again():
     run(app.switch_detector("centernet"))
     run(app.step())
     reads = bridge.reads
-    app._change("threshold", 50)
+    app.filters.change("threshold", 50)
     assert drawn(bridge) == ["#1 person 70%"]
-    app._change("threshold", 5)
-    app._change("max-detections", 2)
+    app.filters.change("threshold", 5)
+    app.filters.change("max-detections", 2)
     assert drawn(bridge) == ["#1 person 70%", "#2 motorcycle 40%"]
-    app._change("max-detections", 10)
+    app.filters.change("max-detections", 10)
     # the car was below the threshold when the frame was tracked: no id until the next frame
     assert drawn(bridge) == ["#1 person 70%", "#2 motorcycle 40%", "car 10%"]
     options = bridge.el("class-options")
     options.children = [SimpleNamespace(value=name, checked=name == "car") for name in LABELS]
-    app._classes_changed()
+    app.filters.classes_changed()
     assert drawn(bridge) == ["car 10%"]
     assert bridge.el("class-summary").textContent == "Classes: 1 of 80: car"
-    app._check_all(True)
+    app.filters.check_all(True)
     assert len(drawn(bridge)) == 3 and bridge.el("class-summary").textContent == "Classes: all 80 classes"
     app.camera_controls._choose_mirror(False)
     assert bridge.drawn[0][0] == 0
@@ -257,11 +258,11 @@ def test_the_live_region_says_what_is_boxed_only_when_it_changes():
         run(app.step())
     assert spoken_writes(bridge).count("1 motorcycle, 1 person") == 1
     assert bridge.el("detections-spoken").textContent == "1 motorcycle, 1 person"
-    app._change("threshold", 50)  # the visitor's own change is said at once: the motorcycle (40%) goes
+    app.filters.change("threshold", 50)  # the visitor's own change is said at once: the motorcycle (40%) goes
     assert spoken_writes(bridge)[-1] == "1 person"
-    app._change("threshold", 90)
+    app.filters.change("threshold", 90)
     assert spoken_writes(bridge)[-1] == "nothing detected"
-    app._change("threshold", 50)
+    app.filters.change("threshold", 50)
     run(app.detect_file(SimpleNamespace(files=[SimpleNamespace(name="photo.png")], value="")))
     assert spoken_writes(bridge)[-2:] == ["", "photo.png: 1 person"]  # a new picture is told anew
     app._show("camera")
@@ -272,7 +273,7 @@ def test_a_box_flickering_at_the_threshold_is_not_read_out():
     bridge = recording_texts(both_detectors())
     app = started(bridge)
     run(app.switch_detector("centernet"))
-    app._change("threshold", 40)  # the motorcycle scores 40%: in at 0.40, out at 0.39
+    app.filters.change("threshold", 40)  # the motorcycle scores 40%: in at 0.40, out at 0.39
     for _frame in range(3):
         run(app.step())
     before = list(spoken_writes(bridge))

@@ -3,7 +3,7 @@ from dataclasses import replace
 
 from classifier.class_list import ClassList
 from classifier.knn_trainer import KnnTrainer
-from teach.app import choose_embedding_model
+from models.choice import choose_embedding_model
 
 from aio import run
 from fake_bridge import FakeBridge, floats
