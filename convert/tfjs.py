@@ -17,7 +17,7 @@ import numpy as np
 
 from convert import CONVERTED_BY
 from convert.errors import ConvertError
-from convert.quantize import QUANTIZATIONS, encode_weight
+from convert.quantize import QUANTIZATIONS, Uint8Form, encode_weight
 
 MAX_SHARD_BYTES = 4 * 1024 * 1024
 
@@ -37,6 +37,8 @@ class Weight:
     name: str
     data: np.ndarray  # decoded: float32, int32 or bool, already in its shape
     source_quantization: dict | None = None  # how the source stored it (for "already float16" checks)
+    exact_uint8: Uint8Form | None = None  # the source's own uint8 bytes, kept as they are by --quantize uint8
+    no_uint8: bool = False  # values need more than 8 bits: --quantize uint8 stores float16
 
 
 @dataclass
@@ -109,20 +111,27 @@ def decode_group(group: dict, buffer: bytes) -> list[Weight]:
 
 def load_model_json(path: Path) -> dict:
     try:
-        obj = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_bytes()
     except FileNotFoundError:
         raise ConvertError(f"no model.json at {path}") from None
+    return parse_model_json(text, str(path))
+
+
+def parse_model_json(data: bytes, where: str) -> dict:
+    """The model.json object, checked to be a TF.js graph model; `where` names it in errors."""
+    try:
+        obj = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConvertError(f"{path} is not valid JSON ({exc})") from None
+        raise ConvertError(f"{where} is not valid JSON ({exc})") from None
     if not isinstance(obj, dict) or "modelTopology" not in obj or "weightsManifest" not in obj:
-        raise ConvertError(f"{path} is not a TF.js model.json (needs modelTopology and weightsManifest)")
+        raise ConvertError(f"{where} is not a TF.js model.json (needs modelTopology and weightsManifest)")
     if obj.get("format") not in (None, "graph-model"):
         raise ConvertError(
-            f"{path} is a TF.js {obj.get('format')!r}; only graph models are supported "
+            f"{where} is a TF.js {obj.get('format')!r}; only graph models are supported "
             "(convert a layers model with tensorflowjs_converter --output_format tfjs_graph_model)"
         )
     if "node" not in obj["modelTopology"]:
-        raise ConvertError(f"{path} is a TF.js layers model; only graph models are supported")
+        raise ConvertError(f"{where} is a TF.js layers model; only graph models are supported")
     return obj
 
 
@@ -136,6 +145,24 @@ def read_model(model_json_path: Path, read_file=None) -> GraphModel:
                 return (model_json_path.parent / rel).read_bytes()
             except FileNotFoundError:
                 raise ConvertError(f"weight shard {rel} listed in {model_json_path.name} is missing") from None
+    return graph_from_json(obj, read_file)
+
+
+def read_model_files(files: dict[str, bytes], model_json: str = "model.json", where: str = "model.json") -> GraphModel:
+    """A graph model from files held in memory, by path relative to model.json (e.g. taken from a tarball).
+
+    Example:
+        >>> read_model_files({"model.json": b"...", "group1-shard1of1": b"..."})
+    """
+    def read_file(rel: str) -> bytes:
+        if rel not in files:
+            raise ConvertError(f"weight shard {rel} listed in {where} is missing")
+        return files[rel]
+
+    return graph_from_json(parse_model_json(files[model_json], where), read_file)
+
+
+def graph_from_json(obj: dict, read_file) -> GraphModel:
     weights: list[Weight] = []
     for group in obj["weightsManifest"]:
         buffer = b"".join(read_file(p) for p in group["paths"])
@@ -159,7 +186,7 @@ def encode(model: GraphModel, quantization: str, max_shard_bytes: int = MAX_SHAR
         raise ConvertError(f"unknown quantization {quantization!r} (choose from {', '.join(QUANTIZATIONS)})")
     specs, chunks = [], []
     for w in model.weights:
-        spec, raw = encode_weight(w.name, w.data, quantization)
+        spec, raw = encode_weight(w.name, w.data, quantization, w.exact_uint8, w.no_uint8)
         specs.append(spec)
         chunks.append(raw)
     buffer = b"".join(chunks)

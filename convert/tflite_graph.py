@@ -35,6 +35,7 @@ import numpy as np
 
 from convert.errors import ConvertError
 from convert.tflite_file import Operator, TFLiteModel, Tensor, dequantize
+from convert.quantize import Uint8Form
 from convert.tfjs import GraphModel, Weight
 
 _FLOAT = {"type": "DT_FLOAT"}
@@ -68,13 +69,24 @@ class _Builder:
         self.names.add(name)
         return name
 
-    def const(self, name: str, data: np.ndarray) -> str:
+    def const(self, name: str, data: np.ndarray, exact_uint8: Uint8Form | None = None, no_uint8: bool = False) -> str:
         name = self.unique(name)
         dtype = "DT_INT32" if data.dtype == np.int32 else "DT_FLOAT"
         self.nodes.append({"name": name, "op": "Const", "attr": {
             "dtype": {"type": dtype}, "value": {"tensor": {"dtype": dtype, "tensorShape": _shape(data.shape)}}}})
-        self.weights.append(Weight(name, np.ascontiguousarray(data)))
+        self.weights.append(Weight(name, np.ascontiguousarray(data), exact_uint8=exact_uint8, no_uint8=no_uint8))
         return name
+
+    def weight(self, name: str, tensor: Tensor, layout=lambda a: a) -> str:
+        """A constant from a TF Lite weight, in TF layout (`layout` rearranges its axes). A per-tensor uint8
+        weight keeps its exact uint8 form (so --quantize uint8 is lossless for it); its float values are
+        (q - zero_point) * scale. Other integer weights (int32 biases) are marked as needing more than 8 bits."""
+        q = tensor.quantization
+        if tensor.dtype == "uint8" and q is not None and len(q.scale) == 1:
+            scale = float(q.scale[0])
+            form = Uint8Form(np.ascontiguousarray(layout(tensor.data)), -float(q.zero_point[0]) * scale, scale)
+            return self.const(name, form.values(), exact_uint8=form)
+        return self.const(name, layout(dequantize(tensor)), no_uint8=tensor.dtype != "float32")
 
     def node(self, name: str, op: str, inputs: list[str], attr: dict) -> str:
         name = self.unique(name)
@@ -114,27 +126,28 @@ def _activation(op: Operator) -> str | None:
 
 
 def _bias(b: _Builder, op: Operator, name: str, channels: int) -> str:
-    has_bias = len(op.inputs) > 2 and op.inputs[2] >= 0
-    data = dequantize(b.tensor(op.inputs[2])) if has_bias else np.zeros(channels, np.float32)
-    if data.shape != (channels,):
-        raise ConvertError(f"{name}: bias of shape {list(data.shape)} for {channels} channels")
-    return b.const(f"{name}/bias", data)
+    if len(op.inputs) <= 2 or op.inputs[2] < 0:
+        return b.const(f"{name}/bias", np.zeros(channels, np.float32))
+    bias = b.tensor(op.inputs[2])
+    if bias.shape != (channels,):
+        raise ConvertError(f"{name}: bias of shape {list(bias.shape)} for {channels} channels")
+    return b.weight(f"{name}/bias", bias)
 
 
 def _conv(b: _Builder, op: Operator, name: str) -> str:
-    w = dequantize(b.tensor(op.inputs[1]))  # [out, h, w, in]
-    filt = b.const(f"{name}/filter", w.transpose(1, 2, 3, 0))
+    w = b.tensor(op.inputs[1])  # [out, h, w, in]
+    filt = b.weight(f"{name}/filter", w, lambda a: a.transpose(1, 2, 3, 0))
     bias = _bias(b, op, name, w.shape[0])
     return b.node(name, "_FusedConv2D", [b.input_of(op, 0), filt, bias], _conv_attrs(op.options, _activation(op)))
 
 
 def _depthwise(b: _Builder, op: Operator, name: str) -> str:
-    w = dequantize(b.tensor(op.inputs[1]))  # [1, h, w, in * mult], channel c * mult + m
+    w = b.tensor(op.inputs[1])  # [1, h, w, in * mult], channel c * mult + m
     mult = op.options["depth_multiplier"] or 1
     _, h, wd, channels = w.shape
     if channels % mult:
         raise ConvertError(f"{name}: {channels} filter channels do not divide by depth multiplier {mult}")
-    filt = b.const(f"{name}/filter", w.reshape(h, wd, channels // mult, mult))
+    filt = b.weight(f"{name}/filter", w, lambda a: a.reshape(h, wd, channels // mult, mult))
     bias = _bias(b, op, name, channels)
     return b.node(name, "FusedDepthwiseConv2dNative", [b.input_of(op, 0), filt, bias],
                   _conv_attrs(op.options, _activation(op)))
@@ -145,7 +158,7 @@ def _binary(b: _Builder, op: Operator, name: str) -> str:
     operands = []
     for k in (0, 1):
         t = b.tensor(op.inputs[k])
-        operands.append(b.const(f"{name}/y", dequantize(t)) if t.data is not None else b.input_of(op, k))
+        operands.append(b.weight(f"{name}/y", t) if t.data is not None else b.input_of(op, k))
     act = _activation(op)
     if not act:
         return b.node(name, tf_op, operands, {})

