@@ -19,14 +19,16 @@ from dataclasses import replace
 from detect.box_list import BOX_STYLE, box_colour, candidates_json, list_html
 from detect.tracking import Tracker, counts_text
 from models.detections import Placed, place, select
+from web.frame_loop import page_clock
 from web.spoken import SteadyText, detection_summary
 
 
 class BoxView:
     def __init__(self, bridge, page, overlay):
         self.b, self.page, self.overlay = bridge, page, overlay
-        self.tracker = Tracker()  # follows the boxes of the source shown, from frame to frame
-        self.spoken = SteadyText()  # the live region's text (#detections-spoken)
+        clock = page_clock(bridge)
+        self.tracker = Tracker(clock=clock)  # follows the boxes of the source shown, from frame to frame
+        self.spoken = SteadyText(clock=clock)  # the live region's text (#detections-spoken)
         self.candidates: list = []  # the detector's last answer, unfiltered
         self.frame_size = (1, 1)
         self.source_name = ""

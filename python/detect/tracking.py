@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
@@ -26,8 +27,12 @@ from models.detections import Detection, iou
 MIN_IOU = 0.3     # a box overlapping a track's last box less than this is another object
 MIN_IOU_RELABEL = 0.7  # ...and one of another class, less than this (measured: a person and the
                        # motorcycle shown next in the same place overlap 0.52; cup/bowl flips ~0.9)
-MEMORY = 15       # frames a track survives unseen (an object hidden or missed for half a second at 30 fps)
-VOTE_FRAMES = 8   # recent labels a track's name is voted from
+# In seconds, so that an object keeps its id as long at 3 frames/s (Detect on wasm) as at 30 (WebGL);
+# the frame counts are the guards for a very slow device (at 1 frame/s MEMORY_S spans one frame).
+MEMORY_S = 1.5     # how long a track survives unseen: a detector's misses, a pass behind a chair
+MEMORY_FRAMES = 3  # ...and never fewer frames than this
+VOTE_S = 1.0       # a track's name is voted from its titles of this last while
+VOTE_FRAMES = 5    # ...and from at least this many of its last titles
 
 
 @dataclass
@@ -36,15 +41,26 @@ class Track:
     box: tuple[float, float, float, float]
     score: float
     coco: str  # the detector's class in the last frame seen
-    recent: deque = field(default_factory=lambda: deque(maxlen=VOTE_FRAMES))
+    seen_at: float = 0.0  # when it was last seen (seconds)
     missed: int = 0  # frames since last seen
+    recent: deque = field(default_factory=deque)  # (when, title) of its last VOTE_S, VOTE_FRAMES or more
+
+    def saw(self, title: str, now: float) -> None:
+        self.seen_at, self.missed = now, 0
+        self.recent.append((now, title))
+        while len(self.recent) > VOTE_FRAMES and self.recent[0][0] < now - VOTE_S:
+            self.recent.popleft()
 
     @property
     def label(self) -> str:
         """The most frequent recent label; of those tied, the one seen last."""
-        votes = Counter(self.recent)
+        titles = [title for _when, title in self.recent]
+        votes = Counter(titles)
         best = max(votes.values())
-        return next(label for label in reversed(self.recent) if votes[label] == best)
+        return next(label for label in reversed(titles) if votes[label] == best)
+
+    def gone(self, now: float) -> bool:
+        return self.missed > MEMORY_FRAMES and now - self.seen_at > MEMORY_S
 
 
 def match(tracks: list[Track], detections: list[Detection], min_iou: float = MIN_IOU) -> list[tuple[int, int]]:
@@ -65,9 +81,9 @@ def match(tracks: list[Track], detections: list[Detection], min_iou: float = MIN
 
 
 class Tracker:
-    def __init__(self, min_iou: float = MIN_IOU, memory: int = MEMORY):
+    def __init__(self, min_iou: float = MIN_IOU, clock=time.monotonic):
         self.min_iou = min_iou
-        self.memory = memory
+        self.clock = clock  # () -> seconds; the tests hand in their own
         self.reset()
 
     def reset(self) -> None:
@@ -78,21 +94,22 @@ class Tracker:
 
     def update(self, detections: list[Detection]) -> list[Track]:
         """One frame's boxes -> the tracks seen in it, in the order of `detections`."""
+        now = self.clock()
         seen: dict[int, Track] = {}
         for ti, di in match(self.tracks, detections, self.min_iou):
             track, found = self.tracks[ti], detections[di]
-            track.box, track.score, track.coco, track.missed = found.box, found.score, found.label, 0
-            track.recent.append(found.title)
+            track.box, track.score, track.coco = found.box, found.score, found.label
+            track.saw(found.title, now)
             seen[di] = track
         matched = {track.id for track in seen.values()}
         for track in self.tracks:
             if track.id not in matched:
                 track.missed += 1
-        self.tracks = [t for t in self.tracks if t.missed <= self.memory]
+        self.tracks = [t for t in self.tracks if not t.gone(now)]
         for di, found in enumerate(detections):
             if di not in seen:
                 track = Track(self.next_id, found.box, found.score, found.label)
-                track.recent.append(found.title)
+                track.saw(found.title, now)
                 self.next_id += 1
                 self.tracks.append(track)
                 seen[di] = track

@@ -16,6 +16,7 @@ from classifier.neighbours import Answer
 from classifier.steady_label import SteadyLabel
 from models.detections import label_text
 from web.formatting import NOT_SURE, distance_text, prediction_rows
+from web.frame_loop import page_clock
 from web.spoken import SteadyText, spoken_prediction
 
 
@@ -23,8 +24,9 @@ class PredictionView:
     def __init__(self, bridge, cards):
         self.b = bridge
         self.cards = cards  # the class cards carry the confidence bars
-        self.steady = SteadyLabel()  # "Steady labels": camera predictions smoothed over frames
-        self.spoken = SteadyText()  # the live region's text (#prediction-spoken)
+        clock = page_clock(bridge)
+        self.steady = SteadyLabel(clock=clock)  # "Steady labels": camera predictions smoothed over time
+        self.spoken = SteadyText(clock=clock)  # the live region's text (#prediction-spoken)
         self._shown = None
 
     def show(self, raw: Answer, source: str, names: list[str], threshold: float) -> None:

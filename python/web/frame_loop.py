@@ -5,6 +5,12 @@ from __future__ import annotations
 import asyncio
 
 
+def page_clock(bridge):
+    """() -> seconds on the page's clock (performance.now): what the timing in seconds reads
+    (steady labels, the tracker's memory, the live regions), and a test's fake bridge moves."""
+    return lambda: bridge.now_ms() / 1000.0
+
+
 class FrameLoop:
     def __init__(self, bridge, step, on_stats=None, on_error=None):
         self.bridge = bridge

@@ -66,6 +66,23 @@ class OpenedPage:
     def message(self) -> str:
         return "" if self.page.is_hidden("#message") else self.page.text_content("#message")
 
+    def slow_down(self, rate: float) -> None:
+        """Run the page's CPU `rate` times slower (DevTools' CPU throttling; 1: full speed): a fast
+        machine checks what a slow phone gets."""
+        if rate != 1:
+            self.page.context.new_cdp_session(self.page).send("Emulation.setCPUThrottlingRate", {"rate": rate})
+
+
+# The page's speeds the timing-sensitive tests run at: the machine's own, and its CPU 4x slower
+# (a fast laptop's behaviour checked against an old phone's, or a slow machine's against a slower one).
+SPEEDS = [1, 4]
+
+
+@pytest.fixture(params=SPEEDS, ids=lambda rate: "full-speed" if rate == 1 else f"cpu-{rate}x-slower")
+def slowdown(request) -> float:
+    """A timing-sensitive test's CPU slowdown (OpenedPage.slow_down); it runs once at each of SPEEDS."""
+    return request.param
+
 
 @pytest.fixture
 def examples(tmp_path):

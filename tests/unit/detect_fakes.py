@@ -72,6 +72,7 @@ class FakeBridge(FakeModelFiles, FakeDevice):
         self.frame = source_size
         self.camera_error = None  # e.g. "NotAllowedError": getUserMedia refuses
         self.read_gate: asyncio.Event | None = None
+        self.time = 0.0  # performance.now(), ms: moved on by every look (now_ms)
 
     # values and callbacks
     def on_saved_elsewhere(self, handler):
@@ -198,7 +199,8 @@ class FakeBridge(FakeModelFiles, FakeDevice):
         return len(self.live_tensors())
 
     def now_ms(self):
-        return 0.0
+        self.time += 100.0  # each look at the clock is a tenth of a second later: a 10 frames/s camera, or faster
+        return self.time
 
     async def next_animation_frame(self):
         await asyncio.sleep(0)

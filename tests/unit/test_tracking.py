@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from detect.tracking import MEMORY, Tracker, counts_text
+import pytest
+from clock import Clock
+
+from detect.tracking import MEMORY_FRAMES, MEMORY_S, VOTE_FRAMES, VOTE_S, Tracker, counts_text
 from models.detections import Detection
+
+RATES = pytest.mark.parametrize("fps", [3, 10, 30])  # Detect on wasm (3) to WebGL on a fast machine (30)
 
 
 def box(x: float, y: float, w: float = 0.2, h: float = 0.2, label: str = "cup", score: float = 0.8) -> Detection:
@@ -23,16 +28,29 @@ def test_a_moving_box_keeps_its_id_and_a_new_object_gets_the_next():
     assert tracker.counts() == {"cup": (1, 1), "person": (1, 1)}
 
 
-def test_a_briefly_missed_object_keeps_its_id_a_long_gone_one_does_not():
-    tracker = Tracker()
+@RATES
+def test_a_briefly_missed_object_keeps_its_id_a_long_gone_one_does_not(fps):
+    tracker = Tracker(clock=Clock().frames(fps))
     tracker.update([box(0.1, 0.1)])
     tracker.update([])  # missed for one frame
     assert tracker.counts() == {"cup": (0, 1)}
     assert ids(tracker.update([box(0.12, 0.1)])) == [1]
-    for _ in range(MEMORY + 1):
+    for _ in range(round(0.9 * MEMORY_S * fps) - 1):  # unseen for 0.9 MEMORY_S: the same object
+        tracker.update([])
+    assert ids(tracker.update([box(0.12, 0.1)])) == [1]
+    for _ in range(round(1.2 * MEMORY_S * fps)):  # unseen for longer than MEMORY_S: a new one
         tracker.update([])
     assert ids(tracker.update([box(0.12, 0.1)])) == [2]
     assert tracker.counts() == {"cup": (1, 2)}
+
+
+def test_at_one_frame_a_second_a_miss_or_two_still_keeps_the_id():
+    """MEMORY_S spans one frame at 1 frame/s: the MEMORY_FRAMES guard keeps the track."""
+    tracker = Tracker(clock=Clock().frames(1))
+    tracker.update([box(0.1, 0.1)])
+    for _ in range(MEMORY_FRAMES):
+        tracker.update([])
+    assert ids(tracker.update([box(0.1, 0.1)])) == [1]
 
 
 def test_two_objects_crossing_keep_their_own_ids():
@@ -48,13 +66,24 @@ def test_two_objects_crossing_keep_their_own_ids():
 
 
 def test_the_label_is_a_vote_over_recent_frames():
-    tracker = Tracker()
+    tracker = Tracker(clock=Clock().frames(3))
     for label in ["cup", "cup", "bowl", "cup", "bowl"]:
         (track,) = tracker.update([box(0.3, 0.3, label=label)])
     assert track.label == "cup"
     (track,) = tracker.update([box(0.3, 0.3, label="bowl")])
     assert track.label == "bowl"  # a tie (3:3): the label seen last
     assert tracker.counts() == {"bowl": (1, 1)}  # one object, counted once
+
+
+@RATES
+def test_the_vote_covers_the_last_second_at_any_rate(fps):
+    """A cup called "bowl" for a while: the name follows once "bowl" has most of the last VOTE_S."""
+    tracker = Tracker(clock=Clock().frames(fps))
+    for _ in range(2 * fps):
+        (track,) = tracker.update([box(0.3, 0.3, label="cup")])
+    names = [tracker.update([box(0.3, 0.3, label="bowl")])[0].label for _ in range(2 * fps)]
+    switched = names.index("bowl") + 1  # frames of "bowl" before the name follows
+    assert switched <= max(VOTE_FRAMES, VOTE_S * fps) / 2 + 1 and names[switched:] == ["bowl"] * (len(names) - switched)
 
 
 def test_counts_and_reset():
