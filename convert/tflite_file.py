@@ -117,11 +117,17 @@ def _read_model(root: Table) -> TFLiteModel:
         operators.append(Operator(name, op.array(1, "<i4").tolist(), op.array(2, "<i4").tolist(),
                                   _read_options(name, op.table(4))))
     for op in operators:
-        bad = [i for i in op.inputs + op.outputs if i >= len(tensors)]
+        # -1 marks an optional input left out; any other negative index would wrap around in Python
+        bad = [i for i in op.inputs if not -1 <= i < len(tensors)] + [i for i in op.outputs if not 0 <= i < len(tensors)]
         if bad:
             raise ConvertError(f"{op.op} refers to tensor {bad[0]} of {len(tensors)}")
-    return TFLiteModel(version, root.string(3) or "", tensors, operators, graph.array(1, "<i4").tolist(),
-                       graph.array(2, "<i4").tolist())
+        if not op.outputs:
+            raise ConvertError(f"a {op.op} operator has no output")
+    inputs, outputs = graph.array(1, "<i4").tolist(), graph.array(2, "<i4").tolist()
+    bad = [i for i in inputs + outputs if not 0 <= i < len(tensors)]
+    if bad:
+        raise ConvertError(f"the subgraph's inputs or outputs refer to tensor {bad[0]} of {len(tensors)}")
+    return TFLiteModel(version, root.string(3) or "", tensors, operators, inputs, outputs)
 
 
 def _builtin_name(code: Table) -> str:
@@ -189,7 +195,9 @@ def _read_options(op: str, table: Table | None) -> dict:
         else:
             out[name] = table.scalar(field_id, fmt, default)
     if "padding" in out:
-        out["padding"] = PADDING.get(out["padding"], out["padding"])
+        if out["padding"] not in PADDING:
+            raise ConvertError(f"{op}: unknown padding {out['padding']}")
+        out["padding"] = PADDING[out["padding"]]
     if "activation" in out:
         out["activation"] = ACTIVATIONS.get(out["activation"], out["activation"])
     return out

@@ -81,6 +81,8 @@ class _Builder:
         """A constant from a TF Lite weight, in TF layout (`layout` rearranges its axes). A per-tensor uint8
         weight keeps its exact uint8 form (so --quantize uint8 is lossless for it); its float values are
         (q - zero_point) * scale. Other integer weights (int32 biases) are marked as needing more than 8 bits."""
+        if tensor.data is None:
+            raise ConvertError(f"{name}: tensor {tensor.name} should be a constant but has no data")
         q = tensor.quantization
         if tensor.dtype == "uint8" and q is not None and len(q.scale) == 1:
             scale = float(q.scale[0])
@@ -214,7 +216,10 @@ def tflite_to_graph(model: TFLiteModel, input_name: str | None = None) -> tuple[
         if op.op in PASS_THROUGH:
             b.tensor_node[out.index] = b.input_of(op, 0)
             continue
-        b.tensor_node[out.index] = CONVERTERS[op.op](b, op, _node_name(out))
+        try:
+            b.tensor_node[out.index] = CONVERTERS[op.op](b, op, _node_name(out))
+        except (ValueError, IndexError) as exc:  # a tensor of the wrong rank or size (damaged file): say which op
+            raise ConvertError(f"{op.op} {_node_name(out)}: unexpected tensors ({exc})") from None
     missing = [b.tensor(i).name for i in model.outputs if i not in b.tensor_node]
     if missing:
         raise ConvertError(f"TF Lite outputs never computed: {', '.join(missing)}")

