@@ -202,3 +202,22 @@ def test_converted_model_agrees_with_the_tflite_interpreter(mobilenet_dir):
     # and the classes are the right ones for the photos (TF Lite's own answers on the whole photos)
     whole = [labels[reference[i].argmax()] for i, v in enumerate(views) if v.variant == "whole"]
     assert whole == ["tiger cat", "espresso", "moped", "ski", "missile"]
+
+
+# ---------------------------------------------------------------- site --models
+
+def test_site_models_builds_from_the_repository_and_writes_the_index(tmp_path, capsys):
+    out = tmp_path / "models"
+    code, stdout, err = _run(["site", "--out", str(out), "--models", "mobilenet", "--node-modules", str(NODE_MODULES),
+                              "--eval-inputs", "2"], capsys)
+    assert code == 0, err
+    index = json.loads((out / "index.json").read_text())
+    assert [(m["name"], m["weights"]) for m in index["models"]] == [("mobilenet", "pretrained")]
+    assert index["defaults"]["teach"] == "mobilenet" and "teach page uses mobilenet" in stdout
+    assert json.loads((out / "mobilenet" / "manifest.json").read_text())["source"]["kind"] == "tflite"
+
+
+def test_site_models_names_an_unknown_model(tmp_path, capsys):
+    code, _, err = _run(["site", "--out", str(tmp_path / "m"), "--models", "mobilenet,resnet"], capsys)
+    assert code != 0 and err.count("\n") == 1
+    assert "--models: unknown model resnet: choose from centernet, coco-ssd, mobilenet" in err
