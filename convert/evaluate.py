@@ -2,7 +2,7 @@
 
 Both models run with TF.js itself (node, wasm backend or else cpu, via run_tfjs.js), so the numbers describe what the
 page computes. The fixed inputs are smooth pseudo-random images from a seeded generator (no data set
-needed). Reported: top-1 agreement (classification: argmax of the logits; ssd: class of the best-scoring
+needed), or with `--eval-set photos` views of scikit-image's photos (convert/photos.py). Reported: top-1 agreement (classification: argmax of the logits; ssd: class of the best-scoring
 box; centernet: class of the top detection) and the max abs difference of every output.
 """
 

