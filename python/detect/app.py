@@ -36,7 +36,7 @@ class DetectApp:
         self.camera_controls = CameraControls(bridge, self.camera, spawn=page.spawn, restart=self.start_camera,
                                               on_mirror=self.render)
         self.wake = ScreenWake(bridge, spawn=page.spawn)
-        self.loop = FrameLoop(bridge, self.step, on_stats=page.debug, on_error=self._frame_error)
+        self.loop = self._new_loop()
         self.backend_name = ""
         self.models: list[dict] = []
         self.detector: Detector | None = None
@@ -51,6 +51,11 @@ class DetectApp:
         self.naming = NamingPanel(bridge, page, self.names, on_change=self._renamed)
 
     # ------------------------------------------------------------ start-up
+
+    def _new_loop(self, frames: int = 0) -> FrameLoop:
+        loop = FrameLoop(self.b, self.step, on_stats=self.page.debug, on_error=self._frame_error)
+        loop.frames = frames
+        return loop
 
     async def start(self) -> None:
         self.page.set_state("starting")
@@ -77,8 +82,38 @@ class DetectApp:
         self.filters.use_detector(self.detector)
         self._fill_detector_choice()
         self._show_status()
+        self._hear_webgl_lost()
         self.page.ready()
         self.page.spawn(self.loop.run())
+
+    def _hear_webgl_lost(self) -> None:
+        self.b.on_webgl_lost(lambda: self.page.spawn(self._recover_from_lost_webgl()))
+
+    async def _recover_from_lost_webgl(self) -> None:
+        """The GPU took the WebGL context (driver reset, too many tabs): carry on on wasm or cpu with
+        the same detector, settings, counts and classes; every tensor lived in that context, so the
+        model is loaded again and the naming classes' tensors are made again."""
+        # The running frame may wait forever on a read from the dead context: leave it (and its
+        # lock), start anew; its late answer, if any, is not drawn.
+        self.loop.stop()
+        self.loop = self._new_loop(self.loop.frames)
+        self._detecting = asyncio.Lock()
+        self._source_id += 1
+        self.page.message("The graphics context was lost; switching to another TF.js backend. "
+                          "Your settings and counts are kept.", kind="info")
+        self.page.set_state("recovering")
+        try:
+            self.backend_name = await backend.choose(self.b, None, exclude=("webgl",))
+            self.detector = await self._load(self.detector.name, self._loading_progress)
+            await self.names.reattach(self.detector)
+            self._show_status()
+        finally:
+            self.page.set_state("ready")
+            self.page.spawn(self.loop.run())
+        self.page.message(f"The graphics context was lost; now running on {self.backend_name}. "
+                          "Your settings and counts are kept.", kind="info")
+        if self.showing == "still":
+            await self._detect(self.still)
 
     def _loading_progress(self, done: int, total: int) -> None:
         if done < total:

@@ -72,6 +72,14 @@ class BoxNamer:
         self.trainer = KnnTrainer(self.b, ClassList(), detector.manifest.name, self.embedder.size)
         await self._read_teachs()
 
+    async def reattach(self, detector) -> None:
+        """`detector` reloaded on another backend (the WebGL context was lost, and every tensor with
+        it): the classes in use are kept, their tensors made again from the examples Python holds."""
+        if self.trainer is None:
+            return await self.attach(detector)
+        self.embedder = Embedder(self.b, detector.model, detector.manifest, owns_model=False)
+        await self.trainer.rebuild()
+
     async def _read_teachs(self) -> None:
         data = await self.b.idb_get(store_key(self.trainer.model_name))
         if data:

@@ -29,7 +29,8 @@ MIN_IOU_RELABEL = 0.7  # ...and one of another class, less than this (measured: 
                        # motorcycle shown next in the same place overlap 0.52; cup/bowl flips ~0.9)
 # In seconds, so that an object keeps its id as long at 3 frames/s (Detect on wasm) as at 30 (WebGL);
 # the frame counts are the guards for a very slow device (at 1 frame/s MEMORY_S spans one frame).
-MEMORY_S = 1.5     # how long a track survives unseen: a detector's misses, a pass behind a chair
+MEMORY_S = 2.5     # how long a track survives unseen: a detector's misses, someone walking past in
+                   # front (15 frames, what it was, lasted 2.5-5 s on wasm, 0.5 s at 30 frames/s)
 MEMORY_FRAMES = 3  # ...and never fewer frames than this
 VOTE_S = 1.0       # a track's name is voted from its titles of this last while
 VOTE_FRAMES = 5    # ...and from at least this many of its last titles
@@ -90,11 +91,16 @@ class Tracker:
         """Forget every track and count from zero; ids start again at 1."""
         self.tracks: list[Track] = []
         self.next_id = 1
+        self._last_frame: float | None = None
         self.labels_seen: dict[int, str] = {}  # every track since the reset -> its (last) label
 
     def update(self, detections: list[Detection]) -> list[Track]:
         """One frame's boxes -> the tracks seen in it, in the order of `detections`."""
         now = self.clock()
+        if self._last_frame is not None and now - self._last_frame > MEMORY_S:
+            for track in self.tracks:  # a pause (the Pause button, a hidden tab, a backend
+                track.seen_at += now - self._last_frame  # restarting) is not time unseen
+        self._last_frame = now
         seen: dict[int, Track] = {}
         for ti, di in match(self.tracks, detections, self.min_iou):
             track, found = self.tracks[ti], detections[di]

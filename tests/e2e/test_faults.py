@@ -173,3 +173,36 @@ def test_teach_survives_webgl_context_loss(open_page, examples):
     backend = opened.page.get_attribute("body", "data-backend")
     assert backend in ("webgl", "wasm", "cpu") and backend == opened.backend(), backend
     assert opened.message(), "the visitor should be told what happened"
+
+
+LOSE_WEBGL = """() => {
+    const ext = tf.backend().gpgpu.gl.getExtension("WEBGL_lose_context");
+    if (!ext) return false;
+    ext.loseContext();
+    return true;
+}"""
+
+
+def test_detect_survives_webgl_context_loss(open_page, astronaut_video):
+    """Detect carries on on another backend with the same detector, settings and counts."""
+    from test_detect import enable_webcam, open_detect
+    opened = open_detect(open_page, astronaut_video)  # webgl
+    page = opened.page
+    enable_webcam(opened)
+    page.locator("#threshold").fill("25")
+    page.wait_for_selector("#detections li[data-label=person]", state="attached", timeout=300_000)
+    counted = json.loads(page.get_attribute("#counts", "data-counts"))
+    detector = page.get_attribute("body", "data-detector")
+    assert page.evaluate(LOSE_WEBGL), "WEBGL_lose_context is not available"
+    page.wait_for_function("() => document.getElementById('message').textContent.includes('now running on')",
+                           timeout=300_000)
+    backend = page.get_attribute("body", "data-backend")
+    assert backend in ("wasm", "cpu") and backend == opened.backend(), backend
+    opened.wait_frames(2, timeout=300_000)  # it keeps detecting
+    assert page.get_attribute("body", "data-detector") == detector
+    assert page.input_value("#threshold") == "25"
+    after = json.loads(page.get_attribute("#counts", "data-counts"))
+    assert after["person"][1] == counted["person"][1], (counted, after)  # the same person, counted once
+    assert page.query_selector("#detections li[data-label=person]") is not None
+    assert "Your settings and counts are kept" in opened.message()
+    assert opened.errors == [], opened.errors

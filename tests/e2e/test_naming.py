@@ -1,9 +1,10 @@
 """Your classes on Detect, end to end with the real CenterNet on wasm: teach two classes on Teach from
 the objects in real photos ("Teach objects"), then Detect names, tracks and counts them on a
 fake-camera video that alternates between those photos: the astronaut for 3 s, the motorcycle for
-1.5 s. The astronaut is missed briefly (under the tracker's memory of 15 frames at any frame rate
-this machine reaches on wasm, ~3-6 fps) and must keep its id; the motorcycle is gone for 3 s, which
-at a fast frame rate outlives that memory, so it is only checked for a stable id while in view.
+1.5 s. The astronaut is missed briefly (under the tracker's memory, detect/tracking.py's MEMORY_S,
+2.5 s) and must keep its id; the motorcycle is gone for 3 s, which outlives that memory unless the
+frames come slower than one a second (the memory is at least MEMORY_FRAMES frames), so it is only
+checked for a stable id while in view.
 Photos picked by measurement: CenterNet finds the astronaut (person
 ~0.6) and the motorcycle (~0.4-0.58) in every view the test teaches from and in the video's frames.
 """

@@ -73,6 +73,9 @@ class FakeBridge(FakeModelFiles, FakeDevice):
         self.camera_error = None  # e.g. "NotAllowedError": getUserMedia refuses
         self.read_gate: asyncio.Event | None = None
         self.time = 0.0  # performance.now(), ms: moved on by every look (now_ms)
+        self.backends = {"wasm"}  # the TF.js backends that start here (add "webgl" for a GPU)
+        self.backend = ""
+        self.webgl_lost_handlers: list = []
 
     # values and callbacks
     def on_saved_elsewhere(self, handler):
@@ -190,10 +193,19 @@ class FakeBridge(FakeModelFiles, FakeDevice):
 
     # backend, camera, frames
     async def set_backend(self, name):
-        return name == "wasm"
+        if name not in self.backends:
+            return False
+        self.backend = name
+        return True
 
     def backend_name(self):
-        return "wasm"
+        return self.backend
+
+    def on_webgl_lost(self, handler):
+        if self.backend != "webgl":
+            return False
+        self.webgl_lost_handlers.append(handler)
+        return True
 
     def num_tensors(self):
         return len(self.live_tensors())

@@ -163,6 +163,26 @@ def test_tracked_boxes_keep_their_ids_over_frames_and_the_counts_reset():
     assert drawn(bridge) == ["#1 person 70%", "#2 motorcycle 40%"]  # ids start again
 
 
+def test_a_lost_webgl_context_carries_on_on_wasm_with_the_same_detector_settings_and_counts():
+    bridge = both_detectors()
+    bridge.backends.add("webgl")
+    app = started(bridge)
+    run(app.switch_detector("centernet"))
+    for _ in range(2):
+        run(app.step())
+    assert app.backend_name == "webgl" and len(bridge.webgl_lost_handlers) == 1
+    app.filters.change("max-detections", 1)
+    old_model = app.detector.model
+    run(app._recover_from_lost_webgl())  # what the handler spawns
+    assert app.backend_name == "wasm" and bridge.el("page").dataset.state == "ready"
+    assert app.detector.name == "centernet" and app.detector.model is not old_model
+    assert "now running on wasm" in bridge.el("message").textContent
+    assert app.filters.settings.max_detections == 1
+    run(app.step())
+    assert drawn(bridge) == ["#1 person 70%"]  # the same object, the same id, the same settings
+    assert json.loads(bridge.el("counts").dataset.counts) == {"motorcycle": [0, 1], "person": [1, 1]}
+
+
 def test_a_failed_switch_keeps_the_running_detector():
     bridge = both_detectors()
     app = started(bridge)

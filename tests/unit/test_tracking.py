@@ -53,6 +53,15 @@ def test_at_one_frame_a_second_a_miss_or_two_still_keeps_the_id():
     assert ids(tracker.update([box(0.1, 0.1)])) == [1]
 
 
+def test_a_pause_between_frames_is_not_time_unseen():
+    clock = Clock().frames(10)
+    tracker = Tracker(clock=clock)
+    tracker.update([box(0.1, 0.1)])
+    tracker.update([])
+    clock.wait(30)  # paused (or a backend restarting) for half a minute
+    assert ids(tracker.update([box(0.1, 0.1)])) == [1]
+
+
 def test_two_objects_crossing_keep_their_own_ids():
     tracker = Tracker()
     # a and b move towards each other along a line, overlapping in the middle, and pass
