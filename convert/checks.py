@@ -8,9 +8,13 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from pathlib import Path
 
 from convert.errors import ConvertError
+
+PINS_FILE = Path(__file__).resolve().parent / "pins.json"
 
 
 def sha256_file(path: Path) -> str:
@@ -41,3 +45,14 @@ def verify_file(path: Path, size: int, digest: str, what: str, missing_hint: str
     except FileNotFoundError:
         raise ConvertError(f"{what} is missing ({Path(path).name}){'; ' + missing_hint if missing_hint else ''}") from None
     _compare(actual_size, lambda: sha256_file(path), size, digest, what)
+
+
+def load_pins(path: Path | None = None) -> dict:
+    """convert/pins.json (or $TYB_PINS, for tests): pinned sizes and sha256 per source."""
+    path = Path(path or os.environ.get("TYB_PINS") or PINS_FILE)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except json.JSONDecodeError as exc:
+        raise ConvertError(f"pins file {path.name} is not valid JSON ({exc})") from None

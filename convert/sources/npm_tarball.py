@@ -31,10 +31,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from convert.checks import verify_bytes
+from convert.checks import load_pins, verify_bytes
 from convert.errors import ConvertError, Unreachable
 from convert.sources import Context, Loaded
-from convert.sources.pretrained import SSD_BOXES, SSD_SCORES, coco_ssd_meta, load_pins
+from convert.sources.pretrained import SSD_BOXES, SSD_SCORES, coco_ssd_meta
 from convert.tfjs import read_model_files
 
 KIND = "npm-tarball"

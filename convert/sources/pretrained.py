@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import os
 import socket
 import sys
@@ -28,7 +27,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from convert.checks import sha256_file
+from convert.checks import load_pins, sha256_file
 from convert.errors import ConvertError, Unreachable
 from convert.models import coco90_slots, imagenet1001
 from convert.output import ModelMeta
@@ -36,7 +35,6 @@ from convert.sources import Context, Loaded
 from convert.tfjs import GraphModel, decode_group, expected_group_bytes, load_model_json
 
 KIND = "pretrained"
-PINS_FILE = Path(__file__).resolve().parent.parent / "pins.json"
 
 
 @dataclass(frozen=True)
@@ -62,16 +60,6 @@ UPSTREAM = {
 MOBILENET_EMBEDDING = "module_apply_default/MobilenetV1/Logits/global_pool"
 SSD_SCORES = "Postprocessor/Slice"
 SSD_BOXES = "Postprocessor/ExpandDims_1"
-
-
-def load_pins(path: Path | None = None) -> dict:
-    path = Path(path or os.environ.get("TYB_PINS") or PINS_FILE)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except json.JSONDecodeError as exc:
-        raise ConvertError(f"pins file {path.name} is not valid JSON ({exc})") from None
 
 
 class _Progress:

@@ -21,11 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from convert.checks import verify_bytes
+from convert.checks import load_pins, verify_bytes
 from convert.errors import ConvertError
 from convert.output import ModelMeta
 from convert.sources import Context, Loaded
-from convert.sources.pretrained import load_pins
 from convert.tflite_file import TFLiteModel, read_tflite
 from convert.tflite_graph import tflite_to_graph
 

@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 
 from convert import cli, tfjs
-from convert.checks import sha256_file
+from convert.checks import load_pins, sha256_file
 from convert.errors import ConvertError, Unreachable
 from convert.sources import default_cache_dir, npm_tarball
-from convert.sources.pretrained import SSD_BOXES, SSD_SCORES, load_pins
+from convert.sources.pretrained import SSD_BOXES, SSD_SCORES
 from convert_fixtures import NODE_MODULES
 
 SPEC = npm_tarball.TARBALLS["coco-ssd"]
