@@ -8,12 +8,25 @@ import numpy as np
 
 from pathlib import Path
 
-from convert import tfjs
+from convert import cli, tfjs
 from convert.sources import find_node_modules
 from convert.sources import pretrained as pretrained_mod
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = find_node_modules(ROOT)
+MAX_SHARD = 4 * 1024 * 1024  # the site's limit on a weight shard
+
+
+def run_cli(argv, capsys):
+    """`python -m convert ARGV` in process: (exit code, stdout, stderr)."""
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """A folder's files, name -> bytes."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 def tiny_mobilenet_files(seed: int = 0) -> dict[str, bytes]:

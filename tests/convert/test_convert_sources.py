@@ -13,19 +13,11 @@ import pytest
 from convert import cli, tfjs
 from convert.errors import ConvertError, Unreachable
 from convert.sources import pretrained as pretrained_mod
-from convert_fixtures import NODE_MODULES, tiny_mobilenet_files
+from convert_fixtures import NODE_MODULES, files_of, run_cli, tiny_mobilenet_files
 
 HUMAN = NODE_MODULES / "@vladmandic" / "human"
 
 
-def _files(d):
-    return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
-
-
-def _run(argv, capsys):
-    code = cli.main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ---------------------------------------------------------------- npm / centernet
@@ -72,10 +64,10 @@ def test_conversion_is_byte_identical_when_repeated(tmp_path, capsys, q):
     outs = []
     for i in range(2):
         out = tmp_path / str(i) / "centernet"
-        code, _, err = _run(["centernet", "--source", "npm", "--out", str(out), "--quantize", q, "--eval-inputs", "1",
+        code, _, err = run_cli(["centernet", "--source", "npm", "--out", str(out), "--quantize", q, "--eval-inputs", "1",
                              "--node-modules", str(NODE_MODULES)], capsys)
         assert code == 0, err
-        outs.append(_files(out))
+        outs.append(files_of(out))
     assert outs[0] == outs[1]
     sizes = sum(len(v) for k, v in outs[0].items() if k.endswith(".bin"))
     assert sizes == {"none": 8_060_260, "float16": 4_030_290, "uint8": sizes}[q]  # int32 weights stay 4 bytes
@@ -111,17 +103,17 @@ def _truncate(models):
 def test_npm_damaged_file_fails_in_one_line_and_keeps_previous(tmp_path, capsys, centernet_dir, damage, message):
     out = tmp_path / "centernet"
     shutil.copytree(centernet_dir, out)
-    before = _files(out)
+    before = files_of(out)
     nm = _fake_node_modules(tmp_path, damage)
-    code, _, err = _run(["centernet", "--source", "npm", "--out", str(out), "--node-modules", str(nm)], capsys)
+    code, _, err = run_cli(["centernet", "--source", "npm", "--out", str(out), "--node-modules", str(nm)], capsys)
     assert code != 0
     assert err.count("\n") == 1 and err.startswith("error: ") and message in err
-    assert _files(out) == before
+    assert files_of(out) == before
 
 
 def test_npm_missing_package(tmp_path, capsys):
     (tmp_path / "node_modules").mkdir()
-    code, _, err = _run(["centernet", "--source", "npm", "--out", str(tmp_path / "c"),
+    code, _, err = run_cli(["centernet", "--source", "npm", "--out", str(tmp_path / "c"),
                          "--node-modules", str(tmp_path / "node_modules")], capsys)
     assert code != 0 and "not installed" in err and err.count("\n") == 1
 
@@ -151,7 +143,7 @@ def _argv(out, base, tmp_path, *extra):
 def test_pretrained_download_checks_and_writes(served, tmp_path, capsys):
     base, handler, files, _ = served
     out = tmp_path / "models" / "mobilenet"
-    code, _, err = _run(_argv(out, base, tmp_path), capsys)
+    code, _, err = run_cli(_argv(out, base, tmp_path), capsys)
     assert code == 0, err
     m = json.loads((out / "manifest.json").read_text())
     assert m["weights"] == "pretrained" and m["source"]["kind"] == "pretrained" and m["source"]["mirror"] is True
@@ -165,7 +157,7 @@ def test_pretrained_download_checks_and_writes(served, tmp_path, capsys):
     assert m["quantization"] == "uint8" and q["inputs"] == 4 and q["top1_agreement"] >= 0.75
     # a second run is served from the cache
     hits = len(handler.hits)
-    assert _run(_argv(tmp_path / "again", base, tmp_path), capsys)[0] == 0
+    assert run_cli(_argv(tmp_path / "again", base, tmp_path), capsys)[0] == 0
     assert len(handler.hits) == hits
 
 
@@ -180,44 +172,44 @@ def test_pretrained_progress_bar(served, tmp_path, capsys):
 def test_truncated_download_fails_and_keeps_previous(served, tmp_path, capsys):
     base, handler, files, _ = served
     out = tmp_path / "models" / "mobilenet"
-    assert _run(_argv(out, base, tmp_path), capsys)[0] == 0
-    before = _files(out)
+    assert run_cli(_argv(out, base, tmp_path), capsys)[0] == 0
+    before = files_of(out)
     handler.truncate["mobilenet/group1-shard1of3"] = 100
-    code, _, err = _run(_argv(out, base, tmp_path, "--cache-dir", str(tmp_path / "fresh")), capsys)
+    code, _, err = run_cli(_argv(out, base, tmp_path, "--cache-dir", str(tmp_path / "fresh")), capsys)
     assert code != 0 and err.count("\n") == 1
     assert "truncated download of group1-shard1of3" in err
-    assert _files(out) == before
+    assert files_of(out) == before
     assert not list((tmp_path / "fresh").rglob("*.part"))
 
 
 def test_wrong_checksum_fails_and_keeps_previous(served, tmp_path, capsys):
     base, handler, files, pins = served
     out = tmp_path / "models" / "mobilenet"
-    assert _run(_argv(out, base, tmp_path), capsys)[0] == 0
-    before = _files(out)
+    assert run_cli(_argv(out, base, tmp_path), capsys)[0] == 0
+    before = files_of(out)
     data = bytearray(files["group1-shard2of3"])
     data[5] ^= 1
     handler.files["mobilenet/group1-shard2of3"] = bytes(data)  # same size, other bytes
-    code, _, err = _run(_argv(out, base, tmp_path, "--cache-dir", str(tmp_path / "fresh")), capsys)
+    code, _, err = run_cli(_argv(out, base, tmp_path, "--cache-dir", str(tmp_path / "fresh")), capsys)
     assert code != 0 and err.count("\n") == 1
     assert "group1-shard2of3 has sha256" in err and "checksum mismatch" in err
-    assert _files(out) == before
+    assert files_of(out) == before
 
 
 def test_without_pins_shard_sizes_are_still_checked(served, tmp_path, capsys, monkeypatch):
     base, handler, files, _ = served
     monkeypatch.setenv("TYB_PINS", str(tmp_path / "no-pins.json"))
     handler.files["mobilenet/group1-shard3of3"] = files["group1-shard3of3"][:-8]  # short, honest Content-Length
-    code, _, err = _run(_argv(tmp_path / "m", base, tmp_path), capsys)
+    code, _, err = run_cli(_argv(tmp_path / "m", base, tmp_path), capsys)
     assert code != 0 and "model.json needs" in err
 
 
 def test_a_damaged_cache_entry_is_fetched_again(served, tmp_path, capsys):
     base, handler, files, _ = served
-    assert _run(_argv(tmp_path / "a", base, tmp_path), capsys)[0] == 0
+    assert run_cli(_argv(tmp_path / "a", base, tmp_path), capsys)[0] == 0
     cached = next((tmp_path / "cache").rglob("group1-shard1of3"))
     cached.write_bytes(b"junk")
-    assert _run(_argv(tmp_path / "b", base, tmp_path), capsys)[0] == 0
+    assert run_cli(_argv(tmp_path / "b", base, tmp_path), capsys)[0] == 0
     assert cached.read_bytes() == files["group1-shard1of3"]
 
 
@@ -228,7 +220,7 @@ def _closed_port():
 
 
 def test_unreachable_is_one_line(tmp_path, capsys):
-    code, _, err = _run(_argv(tmp_path / "m", f"http://127.0.0.1:{_closed_port()}", tmp_path), capsys)
+    code, _, err = run_cli(_argv(tmp_path / "m", f"http://127.0.0.1:{_closed_port()}", tmp_path), capsys)
     assert code != 0 and err.count("\n") == 1 and "cannot reach" in err
     assert not (tmp_path / "m").exists()
 
@@ -271,13 +263,13 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path, capsys, monkeypatch, ar
 
 def test_unsupported_path_input(tmp_path, capsys):
     (tmp_path / "model.onnx").write_bytes(b"\0")
-    code, _, err = _run(["mobilenet", "--source", str(tmp_path / "model.onnx"), "--out", str(tmp_path / "o")], capsys)
+    code, _, err = run_cli(["mobilenet", "--source", str(tmp_path / "model.onnx"), "--out", str(tmp_path / "o")], capsys)
     assert code != 0 and "unsupported input model.onnx" in err
 
 
 def test_path_source_takes_a_tfjs_model(centernet_dir, tmp_path, capsys):
     out = tmp_path / "mine"
-    code, _, err = _run(["centernet", "--source", str(centernet_dir), "--out", str(out), "--quantize", "float16"], capsys)
+    code, _, err = run_cli(["centernet", "--source", str(centernet_dir), "--out", str(out), "--quantize", "float16"], capsys)
     assert code == 0, err
     m = json.loads((out / "manifest.json").read_text())
     assert m["source"]["kind"] == "path" and m["name"] == "mine"
@@ -286,7 +278,7 @@ def test_path_source_takes_a_tfjs_model(centernet_dir, tmp_path, capsys):
 
 def test_site_offline_builds_centernet_and_index(tmp_path, capsys):
     out = tmp_path / "models"
-    code, stdout, err = _run(["site", "--out", str(out), "--mirror", f"http://127.0.0.1:{_closed_port()}",
+    code, stdout, err = run_cli(["site", "--out", str(out), "--mirror", f"http://127.0.0.1:{_closed_port()}",
                               "--node-modules", str(NODE_MODULES), "--no-progress"], capsys)
     assert code == 0, err
     assert "mobilenet: skipped" in err and "coco-ssd: skipped" in err
@@ -301,7 +293,7 @@ def test_site_offline_builds_centernet_and_index(tmp_path, capsys):
 
 def test_site_stops_on_a_real_error_from_a_reachable_upstream(served, tmp_path, capsys):
     base, handler, files, pins = served
-    code, stdout, err = _run(["site", "--out", str(tmp_path / "models"), "--mirror", base, "--eval-inputs", "2",
+    code, stdout, err = run_cli(["site", "--out", str(tmp_path / "models"), "--mirror", base, "--eval-inputs", "2",
                               "--cache-dir", str(tmp_path / "cache"), "--node-modules", str(NODE_MODULES),
                               "--no-progress"], capsys)
     # coco-ssd is not on the fixture server: a 404 is a real error, not "unreachable"

@@ -20,20 +20,11 @@ from convert.sources import Context, load
 from convert.sources import tflite as tflite_source
 from convert.tflite_file import read_tflite
 from convert.tflite_graph import tflite_to_graph
-from convert_fixtures import NODE_MODULES
+from convert_fixtures import MAX_SHARD, NODE_MODULES, files_of, run_cli
 
 TFLITE = tflite_source.WEIGHTS_DIR / tflite_source.MODEL_FILE
-MAX_SHARD = 4 * 1024 * 1024
 
 
-def _run(argv, capsys):
-    code = cli.main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _files(d):
-    return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +69,10 @@ def test_manifest_of_the_site_ready_folder(mobilenet_dir):
 
 
 def test_conversion_is_byte_identical_when_repeated(mobilenet_dir, tmp_path, capsys):
-    code, _, err = _run(["mobilenet", "--source", "tflite", "--out", str(tmp_path / "mobilenet"), "--eval-set", "photos",
+    code, _, err = run_cli(["mobilenet", "--source", "tflite", "--out", str(tmp_path / "mobilenet"), "--eval-set", "photos",
                          "--node-modules", str(NODE_MODULES)], capsys)
     assert code == 0, err
-    assert _files(tmp_path / "mobilenet") == _files(mobilenet_dir)
+    assert files_of(tmp_path / "mobilenet") == files_of(mobilenet_dir)
 
 
 def _flip(data: bytes) -> bytes:
@@ -97,17 +88,17 @@ def _flip(data: bytes) -> bytes:
 def test_damaged_tflite_is_refused_in_one_line_and_keeps_previous(mobilenet_dir, tmp_path, capsys, damage, message):
     out = tmp_path / "mobilenet"
     shutil.copytree(mobilenet_dir, out)
-    before = _files(out)
+    before = files_of(out)
     bad = tmp_path / "bad.tflite"
     bad.write_bytes(damage(TFLITE.read_bytes()))
-    code, _, err = _run(["mobilenet", "--source", "tflite", "--file", str(bad), "--out", str(out)], capsys)
+    code, _, err = run_cli(["mobilenet", "--source", "tflite", "--file", str(bad), "--out", str(out)], capsys)
     assert code != 0 and err.startswith("error: ") and err.count("\n") == 1
     assert f"tflite {tflite_source.MODEL_FILE} {message}" in err
-    assert _files(out) == before
+    assert files_of(out) == before
 
 
 def test_only_mobilenet_comes_from_tflite(tmp_path, capsys):
-    code, _, err = _run(["coco-ssd", "--source", "tflite", "--out", str(tmp_path / "c")], capsys)
+    code, _, err = run_cli(["coco-ssd", "--source", "tflite", "--out", str(tmp_path / "c")], capsys)
     assert code != 0 and "mobilenet is the one model from --source tflite" in err
 
 
@@ -208,7 +199,7 @@ def test_converted_model_agrees_with_the_tflite_interpreter(mobilenet_dir):
 
 def test_site_models_builds_from_the_repository_and_writes_the_index(tmp_path, capsys):
     out = tmp_path / "models"
-    code, stdout, err = _run(["site", "--out", str(out), "--models", "mobilenet", "--node-modules", str(NODE_MODULES),
+    code, stdout, err = run_cli(["site", "--out", str(out), "--models", "mobilenet", "--node-modules", str(NODE_MODULES),
                               "--eval-inputs", "2"], capsys)
     assert code == 0, err
     index = json.loads((out / "index.json").read_text())
@@ -218,6 +209,6 @@ def test_site_models_builds_from_the_repository_and_writes_the_index(tmp_path, c
 
 
 def test_site_models_names_an_unknown_model(tmp_path, capsys):
-    code, _, err = _run(["site", "--out", str(tmp_path / "m"), "--models", "mobilenet,resnet"], capsys)
+    code, _, err = run_cli(["site", "--out", str(tmp_path / "m"), "--models", "mobilenet,resnet"], capsys)
     assert code != 0 and err.count("\n") == 1
     assert "--models: unknown model resnet: choose from centernet, coco-ssd, mobilenet" in err
