@@ -52,6 +52,23 @@ class OpenedPage:
         self.page.wait_for_function(f"Number(document.body.dataset.frames || 0) >= {target}", timeout=timeout)
         return self.frames()
 
+    def frame_seconds(self, frames: int = 2) -> float:
+        """Seconds per frame at which the page runs now, measured over its next `frames` frames: what
+        a wait for "a frame that was already running" is scaled by, on a fast machine or a slow one."""
+        return self.page.evaluate(FRAME_SECONDS, frames)
+
+    def settle(self, frame_s: float) -> None:
+        """After the loop was told to stop (Pause, a hidden tab, the camera gone): wait until a frame
+        that was already running has surely finished (two frame times, a second at least)."""
+        self.page.wait_for_timeout(1000 * max(1.0, 2 * frame_s))
+
+    def frames_stopped(self, frame_s: float) -> bool:
+        """After the loop was told to stop: over three frame times (1.5 s at least), at most the
+        frame that was running finished."""
+        before = self.frames()
+        self.page.wait_for_timeout(1000 * max(1.5, 3 * frame_s))
+        return self.frames() <= before + 1
+
     def class_counts(self) -> list[int]:
         """Examples per class, as the Teach page's class cards show them."""
         return [int(c) for c in self.page.eval_on_selector_all(".class-card .count", "els => els.map(e => e.dataset.count)")]
@@ -82,6 +99,19 @@ SPEEDS = [1, 4]
 def slowdown(request) -> float:
     """A timing-sensitive test's CPU slowdown (OpenedPage.slow_down); it runs once at each of SPEEDS."""
     return request.param
+
+
+FRAME_SECONDS = """(frames) => new Promise((resolve) => {
+  const times = [];
+  const watch = new MutationObserver(() => {
+    times.push(performance.now());
+    if (times.length > frames) {
+      watch.disconnect();
+      resolve((times[times.length - 1] - times[0]) / frames / 1000);
+    }
+  });
+  watch.observe(document.body, {attributes: true, attributeFilter: ['data-frames']});
+})"""
 
 
 @pytest.fixture

@@ -247,10 +247,10 @@ def test_drawn_boxes_follow_detector_threshold_filter_resize_and_mirror(open_pag
     opened = open_detect(open_page, motorcycle_video, backend="wasm")
     page = opened.page
     enable_webcam(opened)
-    opened.wait_frames(3)
+    frame_s = opened.frame_seconds(3)
     page.click("#pause")  # freeze the last answer: every change below redraws it without the model
     page.wait_for_selector("body[data-paused=true]", state="attached")
-    page.wait_for_timeout(1000)  # a frame that was already running when paused has drawn by now
+    opened.settle(frame_s)  # a frame that was already running when paused has drawn by now
     state = snapshot(opened)
     assert_drawn_matches_detector(state)
     assert [b["label"] for b in state["items"]][:1] == ["motorcycle"]
@@ -327,10 +327,9 @@ def test_num_tensors_flat_over_100_frames_pause_and_hidden_tab(open_page, astron
     assert int(page.text_content("#debug-tensors")) == log[-1]
     assert float(page.text_content("#debug-fps")) > 0
 
+    frame_s = opened.frame_seconds()
     page.click("#pause")
-    paused_at = opened.frames()
-    page.wait_for_timeout(1500)
-    assert opened.frames() <= paused_at + 1  # a frame already running may finish
+    assert opened.frames_stopped(frame_s)
     assert page.text_content("#pause") == "Resume"
     page.click("#pause")
     opened.wait_frames(3)
@@ -342,9 +341,7 @@ def test_num_tensors_flat_over_100_frames_pause_and_hidden_tab(open_page, astron
     }"""
     assert page.get_attribute("body", "data-wake") == "on"  # detecting: the screen stays on
     page.evaluate(set_visibility, "hidden")
-    hidden_at = opened.frames()
-    page.wait_for_timeout(1500)
-    assert opened.frames() <= hidden_at + 1
+    assert opened.frames_stopped(frame_s)
     assert page.get_attribute("body", "data-wake") == "off"
     page.evaluate(set_visibility, "visible")
     opened.wait_frames(3)
@@ -400,9 +397,10 @@ def test_the_person_keeps_one_track_id_through_frames_and_a_miss_and_is_counted_
     assert_drawn_matches_detector(state)
     assert counts(opened)["person"] == [1, 1]
 
+    frame_s = opened.frame_seconds()
     page.click("#pause")  # no frame between the reset and what the test reads
     page.wait_for_selector("body[data-paused=true]", state="attached")
-    page.wait_for_timeout(1000)  # a frame that was already running when paused has finished
+    opened.settle(frame_s)  # a frame that was already running when paused has finished
     page.click("#counts-reset")
     assert counts(opened) == {} and page.text_content("#counts") == "Nothing counted yet."
     page.click("#pause")
