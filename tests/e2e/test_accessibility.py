@@ -163,6 +163,20 @@ def check_file_picker_opens(page, input_id: str) -> None:
         chooser.value.set_files([])  # closes the chooser (Chromium opens one at a time); the page ignores no files
 
 
+# Pixels from a checkbox's right edge to the start of its label's words: a label in a grid of
+# columns once put them a column apart on a desktop screen.
+CHECKBOX_TO_TEXT = """(id) => {
+  const box = document.getElementById(id);
+  const words = [...box.closest("label").childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+  const first = words.textContent.search(/\S/);  // the first letter: collapsed spaces have odd boxes
+  const range = document.createRange();
+  range.setStart(words, first);
+  range.setEnd(words, first + 1);
+  const drawn = box.getBoundingClientRect();  // a grid may stretch the box; the square is drawn in its middle
+  return range.getBoundingClientRect().left - (drawn.left + drawn.width / 2 + drawn.height / 2);
+}"""
+
+
 WATCHED_ENOUGH = """([seconds, frames]) => performance.now() - window.__watchStart >= seconds * 1000
   && Number(document.body.dataset.frames || 0) - window.__framesAtStart >= frames"""
 
@@ -244,6 +258,8 @@ def test_detect_page_states(open_page, axe_source, steady_scene, tmp_path):
     check_focus_rings(tab_through(page), ["#camera-start", "#image-file", "#mirror", "#pause", "#threshold",
                                           "#max-detections", "#class-summary", "#debug-toggle"])
     check_file_picker_opens(page, "image-file")
+    gap = page.evaluate(CHECKBOX_TO_TEXT, "naming-on")
+    assert 0 <= gap <= 16, f"the naming checkbox is {gap:.0f} px from its own words"
 
     page.click("#camera-start")
     page.wait_for_selector("#detections li[data-label=person]", state="attached", timeout=60_000)
