@@ -40,9 +40,13 @@ def score_labels(found: set[str], truth: Truth) -> dict[str, list[str]]:
             "wrong": sorted(found - truth.required - truth.allowed), "other": sorted(found & truth.allowed)}
 
 
-def _unit(vector: list[float]) -> list[float]:
-    norm = math.sqrt(sum(x * x for x in vector))
-    return [x / norm for x in vector] if norm else vector
+def _similarities(vectors: list[list[float]]) -> list[list[float]]:
+    """Cosine similarity of every pair."""
+    units = []
+    for vector in vectors:
+        norm = math.sqrt(sum(x * x for x in vector))
+        units.append([x / norm for x in vector] if norm else vector)
+    return [[sum(x * y for x, y in zip(a, b)) for b in units] for a in units]
 
 
 def nearest_neighbour_accuracy(vectors: list[list[float]], labels: list[str]) -> float:
@@ -50,13 +54,26 @@ def nearest_neighbour_accuracy(vectors: list[list[float]], labels: list[str]) ->
     other vector has the same label (ties: the first)."""
     if len(vectors) < 2:
         raise ValueError("needs at least two vectors")
-    units = [_unit(v) for v in vectors]
+    similar = _similarities(vectors)
     correct = 0
-    for i, vector in enumerate(units):
-        others = (j for j in range(len(units)) if j != i)
-        nearest = max(others, key=lambda j: sum(x * y for x, y in zip(vector, units[j])))
+    for i, row in enumerate(similar):
+        nearest = max((j for j in range(len(row)) if j != i), key=row.__getitem__)
         correct += labels[nearest] == labels[i]
     return correct / len(vectors)
+
+
+def separations(vectors: list[list[float]], labels: list[str]) -> list[float]:
+    """Per vector, the cosine similarity of its nearest other vector of the same label minus that of
+    its nearest vector of another label: > 0 where 1-NN is right, and how far from wrong it is."""
+    similar = _similarities(vectors)
+    out = []
+    for i, row in enumerate(similar):
+        same = [s for j, s in enumerate(row) if j != i and labels[j] == labels[i]]
+        other = [s for j, s in enumerate(row) if labels[j] != labels[i]]
+        if not same or not other:
+            raise ValueError("every label needs two vectors, and there must be two labels")
+        out.append(max(same) - max(other))
+    return out
 
 
 def spread(values: list[float], digits: int = 1) -> dict:

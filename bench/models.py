@@ -10,6 +10,7 @@ into site/: what the site ships is scripts/build_site.py's choice.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +18,9 @@ from pathlib import Path
 from skimage import data, io
 
 from bench import ROOT
-from bench.browser import Bench, BOOTED, recorded
+from bench.browser import BOOTED, Bench, recorded
 from bench.first_visit_bytes import compressed
-from bench.model_quality import TRUTH, nearest_neighbour_accuracy, score_labels, spread
+from bench.model_quality import TRUTH, nearest_neighbour_accuracy, score_labels, separations, spread
 from bench.server import WORK_URL
 from models.detections import centernet_rows, select, ssd_rows
 from models.detector import DETECTORS
@@ -117,8 +118,8 @@ def embedding_scores(page, roles: tuple[str, ...], view_urls: list[tuple[str, st
     for i, role in enumerate(roles):
         per_view = [v[i] for v in vectors]
         accuracy = nearest_neighbour_accuracy(per_view, labels)
-        out[role] = {"dims": len(per_view[0]), "accuracy": round(accuracy, 3),
-                     "correct": round(accuracy * len(labels)), "of": len(labels)}
+        out[role] = {"dims": len(per_view[0]), "accuracy": round(accuracy, 3), "correct": round(accuracy * len(labels)),
+                     "of": len(labels), "separation": spread(separations(per_view, labels), 3)}
     return out
 
 
@@ -128,7 +129,7 @@ def timed_run(bench: Bench, name: str, photo_url: str, frames: int) -> dict:
     try:
         page, figures = open_model(bench, context, name, photo_url)
         times = page.evaluate("([url, w, n]) => BENCH.timeFrames(url, w, n)", [photo_url, WARM_FRAMES, frames])
-        return {**figures, "ms_per_frame": sorted(times)[len(times) // 2]}
+        return {**figures, "ms_per_frame": sorted(times)[len(times) // 2], "load_average": os.getloadavg()[0]}
     finally:
         context.close()
 
@@ -164,7 +165,7 @@ def part_models(bench: Bench, work: Path, runs: int, quick: bool) -> list[dict]:
         row.update(input=manifest["input"]["shape"][1:3], quantization=manifest.get("quantization"),
                    frame="detections" if manifest["task"] == "detection" else "embedding", runs=len(timings[name]),
                    frames_per_run=frames)
-        for key in ("load_ms", "first_frame_ms", "ms_per_frame"):
+        for key in ("load_ms", "first_frame_ms", "ms_per_frame", "load_average"):
             if timings[name]:
                 row[key] = spread([t[key] for t in timings[name]])
         if "skipped" not in row:

@@ -10,7 +10,6 @@ from urllib.parse import unquote, urlsplit
 
 from bench import PAGES, SITE
 
-
 WORK_URL = "/bench-work/"
 
 
