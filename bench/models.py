@@ -85,26 +85,29 @@ def open_model(bench: Bench, context, name: str, photo_url: str) -> tuple:
     return page, figures
 
 
-def decoded(rows: list[float], manifest: dict, labels: list) -> list:
-    """Detect's boxes from one frame's packed rows, at the detector's upstream default settings."""
+def candidates(rows: list[float], manifest: dict, labels: list) -> list:
+    """Every labelled box in one frame's packed rows, as the Detect page decodes them."""
     if manifest["decoder"] == "centernet":
         shape = manifest["input"]["shape"]
-        candidates = centernet_rows(rows, (shape[1], shape[2]), labels)
-    else:
-        candidates = ssd_rows(rows, labels)
-    return select(candidates, DETECTORS[manifest["decoder"]].defaults)
+        return centernet_rows(rows, (shape[1], shape[2]), labels)
+    return ssd_rows(rows, labels)
 
 
 def detection_scores(page, folder: Path, photos: dict[str, str]) -> dict:
+    """Labels found, missed and wrong at the detector's upstream defaults (the settings Detect starts
+    at); per photo also the boxes shown and the best score of each required label, shown or not."""
     manifest = json.loads((folder / "manifest.json").read_text())
     labels = json.loads((folder / "labels.json").read_text())
     settings = DETECTORS[manifest["decoder"]].defaults
     rows = page.evaluate("urls => BENCH.detections(urls)", list(photos.values()))
     per_photo, totals = {}, {"found": 0, "missed": 0, "wrong": 0}
     for name, frame_rows in zip(photos, rows):
-        boxes = decoded(frame_rows, manifest, labels)
+        found = candidates(frame_rows, manifest, labels)
+        boxes = select(found, settings)
         score = score_labels({b.label for b in boxes}, TRUTH[name])
-        per_photo[name] = {**score, "boxes": [[b.label, round(b.score, 2)] for b in boxes]}
+        best = {label: round(max((d.score for d in found if d.label == label), default=0.0), 2)
+                for label in sorted(TRUTH[name].required)}
+        per_photo[name] = {**score, "boxes": [[b.label, round(b.score, 2)] for b in boxes], "best_required": best}
         for key in totals:
             totals[key] += len(score[key])
     return {"threshold": settings.threshold, "max_boxes": settings.max_detections, "iou": settings.iou,

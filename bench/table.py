@@ -130,7 +130,7 @@ def print_models(rows: list[dict]) -> None:
             quality += f"  labels >= {s['threshold']}: found {s['found']}/{s['required']} missed {s['missed']} wrong {s['wrong']}"
         for role, nn in r.get("nearest_neighbour", {}).items():
             quality += (f"  1-NN {role} ({nn['dims']}-d) {nn['correct']}/{nn['of']}, separation "
-                        f"{nn['separation']['median']:.2f} [{nn['separation']['range'][0]:.2f}..]")
+                        f"{nn['separation']['median']:.2f} (min {nn['separation']['range'][0]:.2f})")
         print(f"{r['model']:10s} {r['input'][0]}px {r['frame']:10s} {timing}  "
               f"{r['bytes']['raw'] / 1e6:.2f}/{r['bytes']['gzip'] / 1e6:.2f} MB{quality}  "
               f"(1-min load average {r['load_average']['median']})")
