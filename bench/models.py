@@ -105,7 +105,7 @@ def detection_scores(page, folder: Path, photos: dict[str, str]) -> dict:
         found = candidates(frame_rows, manifest, labels)
         boxes = select(found, settings)
         score = score_labels({b.label for b in boxes}, TRUTH[name])
-        best = {label: round(max((d.score for d in found if d.label == label), default=0.0), 2)
+        best = {label: round(max((d.score for d in found if d.label == label), default=0.0), 3)
                 for label in sorted(TRUTH[name].required)}
         per_photo[name] = {**score, "boxes": [[b.label, round(b.score, 2)] for b in boxes], "best_required": best}
         for key in totals:
