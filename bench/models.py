@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from skimage import data, io
 
 from bench import ROOT
-from bench.browser import BOOTED, Bench, recorded
+from bench.browser import BOOTED, Bench, failure, recorded
 from bench.first_visit_bytes import compressed
 from bench.model_quality import TRUTH, nearest_neighbour_accuracy, score_labels, separations, spread
 from bench.server import WORK_URL
@@ -132,7 +133,7 @@ def timed_run(bench: Bench, name: str, photo_url: str, frames: int) -> dict:
     try:
         page, figures = open_model(bench, context, name, photo_url)
         times = page.evaluate("([url, w, n]) => BENCH.timeFrames(url, w, n)", [photo_url, WARM_FRAMES, frames])
-        return {**figures, "ms_per_frame": sorted(times)[len(times) // 2], "load_average": os.getloadavg()[0]}
+        return {**figures, "ms_per_frame": statistics.median(times), "load_average": os.getloadavg()[0]}
     finally:
         context.close()
 
@@ -153,7 +154,10 @@ def quality(bench: Bench, name: str, folder: Path, photos: dict, view_urls: list
 def part_models(bench: Bench, work: Path, runs: int, quick: bool) -> list[dict]:
     """`runs` timed runs per model, the models alternating within each round; then the scores."""
     models = work / "models"
-    build_models(models)
+    try:
+        build_models(models)
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        return [{"model": name, "skipped": failure(error)} for name in MODELS]
     photos, view_urls = write_photos(work)
     frames = 3 if quick else TIMED_FRAMES
     rows = {name: {"model": name, "backend": "wasm", "bytes": model_bytes(models / name)} for name in MODELS}
