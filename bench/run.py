@@ -18,6 +18,9 @@ Parts:
   knn    nearest-examples predict time with 10..10,000 stored examples vs one embedding inference.
   soak   numTensors and JS heap over 10,000 frames of the Python Teach page on the fastest backend.
   naming Detect's frame with 0, 1 and 5 boxes named by the visitor's classes, Python vs plain JS (wasm).
+  models centernet, coco-ssd and mobilenet, built for the run, with plain TF.js on wasm: load time, ms
+         per frame, bytes; detectors' labels found/missed/wrong on labelled photos; 1-NN accuracy of
+         embeddings on augmented views (not in the default parts).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from bench.cold import part_cold  # noqa: E402
 from bench.first_visit_bytes import part_bytes  # noqa: E402
 from bench.knn import part_knn  # noqa: E402
 from bench.loop import part_loop  # noqa: E402
+from bench.models import part_models  # noqa: E402
 from bench.naming import naming_frame, part_naming  # noqa: E402
 from bench.server import serve  # noqa: E402
 from bench.soak import part_soak  # noqa: E402
@@ -60,6 +64,7 @@ def main(prog: str | None = None) -> None:
     parser.add_argument("--backends", default=",".join(BACKENDS), help="loop part only; e.g. wasm, the cheapest pair here")
     parser.add_argument("--quick", action="store_true", help="few frames per figure: a smoke run, not a measurement")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold part: runs per page (medians over them)")
+    parser.add_argument("--model-runs", type=int, default=5, help="models part: timed runs per model (medians over them)")
     parser.add_argument("--soak-frames", type=int, default=10_000)
     parser.add_argument("--soak-max-s", type=float, default=1500)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
@@ -74,7 +79,7 @@ def main(prog: str | None = None) -> None:
         work = Path(tmp)
         video = write_y4m(work / "astronaut.y4m", [fit(PHOTOS["astronaut"](), 320, 240)], fps=10, repeat=5)
         browser = launch(playwright, video)
-        bench = Bench(browser, serve(), work)
+        bench = Bench(browser, serve(work), work)
         result["environment"] = environment(bench)
         print(f"renderer: {result['environment']['webgl_renderer']}", flush=True)
         if "loop" in parts:
@@ -91,6 +96,8 @@ def main(prog: str | None = None) -> None:
         if "soak" in parts:
             frames = 200 if args.quick else args.soak_frames
             result["soak"] = part_soak(bench, fastest, frames, args.soak_max_s)
+        if "models" in parts:
+            result["models"] = part_models(bench, work, 1 if args.quick else args.model_runs, args.quick)
         browser.close()
         if "naming" in parts:
             video = write_y4m(work / "six-photos.y4m", [naming_frame()], fps=10, repeat=5)

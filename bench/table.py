@@ -115,8 +115,30 @@ def print_soak(s: dict) -> None:
               + (f" ({s['note']})" if s.get("note") else ""))
 
 
+def print_models(rows: list[dict]) -> None:
+    print("\nModels with plain TF.js on wasm (ms: median [min..max] over runs; MB raw/gzip of model.json + "
+          "shards; labels on 5 photos at the upstream default threshold; 1-NN leave-one-out accuracy and separation)")
+    for r in rows:
+        if "skipped" in r:
+            print(f"{r['model']:10s} skipped: {r['skipped']}")
+            continue
+        timing = "  ".join(f"{label} {r[key]['median']:.0f} [{r[key]['range'][0]:.0f}..{r[key]['range'][1]:.0f}]"
+                           for label, key in (("load", "load_ms"), ("first", "first_frame_ms"), ("frame", "ms_per_frame")))
+        quality = ""
+        if "labels" in r:
+            s = r["labels"]
+            quality += f"  labels >= {s['threshold']}: found {s['found']}/{s['required']} missed {s['missed']} wrong {s['wrong']}"
+        for role, nn in r.get("nearest_neighbour", {}).items():
+            quality += (f"  1-NN {role} ({nn['dims']}-d) {nn['correct']}/{nn['of']}, separation "
+                        f"{nn['separation']['median']:.2f} (min {nn['separation']['range'][0]:.2f})")
+        print(f"{r['model']:10s} {r['input'][0]}px {r['frame']:10s} {timing}  "
+              f"{r['bytes']['raw'] / 1e6:.2f}/{r['bytes']['gzip'] / 1e6:.2f} MB{quality}  "
+              f"(1-min load average {r['load_average']['median']})")
+
+
 SECTIONS = {"loop": print_loop, "cold": print_cold, "bytes": print_bytes, "knn": print_knn,
-            "naming": print_naming, "soak": print_soak}
+            "naming": print_naming, "soak": print_soak,
+            "models": print_models}
 
 
 def print_table(result: dict) -> None:
