@@ -4,12 +4,12 @@ Pure Python (no bridge). A scene between two taught classes (half of each in vie
 edge of its examples) gets votes that swing from frame to frame, and the raw label flickers between
 the two. Here each class's confidence is an exponential moving average over time (time constant
 TAU_S: a frame's weight grows with the time since the frame before, so a slow camera and a fast one
-average over the same seconds), and the class shown changes only when another class's average beats
-it by MARGIN, or leads it for HOLD_S seconds (a close call, or a slow drift, still gets through); and
-in either case only once it has led for MIN_FRAMES frames in a row, so one odd frame never changes
-the label however slow the frames come. At 30 frames/s a real change (all votes for A, then all for
-B) is shown about 0.4 s after the raw label shows it, at 3 frames/s on the new scene's third frame
-(0.7 s); a close call that turns after HOLD_S (docs/teaching.md has the measured figures).
+average over the same seconds, up to MAX_WEIGHT, so that below ~6 frames/s no single frame decides),
+and the class shown changes only when another class's average beats it by MARGIN, or leads it for
+HOLD_S seconds (a close call, or a slow drift, still gets through); and in either case only once it
+has led for MIN_FRAMES frames in a row. A real change (all votes for A, then all for B) is shown
+about 0.4 s after the raw label shows it at 30 frames/s, and on the new scene's third frame at 3
+frames/s (0.67 s); a close call that turns after about HOLD_S (docs/teaching.md has the figures).
 
 "Not sure" is smoothed the same way, as two choices (not sure, sure) whose averages are the share of
 recent frames that were sure: a frame or two far from every example does not blink "not sure", and a
@@ -36,9 +36,12 @@ from classifier.neighbours import Answer
 # (tests/unit/test_steady_label.py) for the fewest flips with a real change still shown within
 # 0.5 s at 30 frames/s and on its third frame at 3 (the slowest Teach measured, wasm).
 TAU_S = 0.3    # the averages' time constant: a frame dt seconds after the last weighs 1 - exp(-dt/TAU_S)
+MAX_WEIGHT = 0.4  # ...and never more than this (at 3 frames/s it would be 0.67, at 1 frame/s 0.96, and one
+                  # frame would all but decide the average): below ~6 frames/s the averages are per frame
 MARGIN = 0.5   # how far another choice's average must beat the shown one's to take over at once
 HOLD_S = 1.0   # or for how long it must lead (a close call that turns)
-MIN_FRAMES = 3 # and never before it has led this many frames in a row (the new scene's third frame)
+MIN_FRAMES = 2 # and never before it has led this many frames in a row (with MAX_WEIGHT < 0.5 one frame
+               # cannot take the lead from a settled average; a close one it can)
 
 STEADY_KEY = "steady-labels"  # localStorage: the visitor's "Steady labels" choice
 ON_BY_DEFAULT = True
@@ -69,7 +72,7 @@ class Hysteresis:
             self.average, self.shown, self._leader, self._leading = list(scores), first, None, 0
             self._last = now
             return self.shown
-        a = 1 - math.exp(-max(now - self._last, 0.0) / self.tau_s)
+        a = min(1 - math.exp(-max(now - self._last, 0.0) / self.tau_s), MAX_WEIGHT)
         self._last = now
         self.average = [(1 - a) * old + a * new for old, new in zip(self.average, scores)]
         best = max(range(len(scores)), key=lambda i: (self.average[i], i == self.shown))

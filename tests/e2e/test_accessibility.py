@@ -168,7 +168,7 @@ def check_file_picker_opens(page, input_id: str) -> None:
 CHECKBOX_TO_TEXT = """(id) => {
   const box = document.getElementById(id);
   const words = [...box.closest("label").childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
-  const first = words.textContent.search(/\S/);  // the first letter: collapsed spaces have odd boxes
+  const first = words.textContent.search(/\\S/);  // the first letter: collapsed spaces have odd boxes
   const range = document.createRange();
   range.setStart(words, first);
   range.setEnd(words, first + 1);
