@@ -81,6 +81,9 @@ URLS = {
     ("detect", "python"): "detect.html?backend={backend}",
     ("detect", "js"): "bench/detect.html?backend={backend}",
 }
+# The plain-JS Detect page runs CenterNet only: where frames are compared, the Python page runs it too
+# (its default is COCO-SSD, which the cold part and its first-visit bytes measure).
+SAME_DETECTOR = "&detector=centernet"
 
 
 def launch(playwright, video: Path):
@@ -105,10 +108,11 @@ class Bench:
             context.add_init_script(HEAP_LAYOUT)
         return context
 
-    def open(self, context, demo: str, impl: str, backend: str, boot_s: float):
-        """Open one page and bring it to its loop; returns the page (raises TimeoutError when too slow)."""
+    def open(self, context, demo: str, impl: str, backend: str, boot_s: float, query: str = ""):
+        """Open one page (`query`: more of its URL's query) and bring it to its loop; returns the page
+        (raises TimeoutError when too slow)."""
         page = context.new_page()
-        page.goto(self.base + URLS[demo, impl].format(backend=backend, examples=EXAMPLES_PER_CLASS))
+        page.goto(self.base + URLS[demo, impl].format(backend=backend, examples=EXAMPLES_PER_CLASS) + query)
         wait_ready(page, f"{demo}/{impl}", boot_s)
         ran = page.evaluate("tf.getBackend()")
         if ran != backend:

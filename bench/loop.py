@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from bench.browser import Bench, frame_window, recorded
+from bench.browser import SAME_DETECTOR, Bench, frame_window, recorded
 from bench.table import summary_loop
 
 # Per page and backend: (frames per window, rounds, seconds allowed to boot). A frame costs ~60 ms
@@ -40,7 +40,7 @@ def part_loop(bench: Bench, backends: list[str], quick: bool) -> list[dict]:
             timeout_s = {"wasm": 5, "webgl": 60, "cpu": 300}[backend] * (4 if demo == "detect" else 1) * frames + 10
 
             def measure(impl: str, context) -> dict:
-                page = bench.open(context, demo, impl, backend, boot_s)
+                page = bench.open(context, demo, impl, backend, boot_s, SAME_DETECTOR if demo == "detect" else "")
                 frame_window(page, SETTLE_FRAMES[backend], boot_s)
                 return measured_window(page, frames, timeout_s, backend == "wasm")
             paired_rounds(row, rounds, lambda: bench.context(heap_layout=backend == "wasm"), measure)

@@ -9,7 +9,7 @@ from skimage import data as photos
 from skimage.transform import resize
 from support.photos import PHOTOS
 
-from bench.browser import EXAMPLES_PER_CLASS, Bench, frame_window, wait_first_frame, wait_ready
+from bench.browser import EXAMPLES_PER_CLASS, SAME_DETECTOR, Bench, frame_window, wait_first_frame, wait_ready
 from bench.loop import measured_window, paired_rounds
 from bench.table import summary_loop
 
@@ -41,7 +41,7 @@ def open_naming(bench: Bench, context, impl: str, target: str | None, boot_s: fl
         page.goto(bench.base + f"bench/detect.html?backend=wasm&threshold={NAMING_THRESHOLD / 100}"
                   f"&examples={EXAMPLES_PER_CLASS}{name}")
     else:
-        page.goto(bench.base + "detect.html?backend=wasm")
+        page.goto(bench.base + "detect.html?backend=wasm" + SAME_DETECTOR)
     wait_ready(page, f"detect/{impl}", boot_s)
     if impl == "python":
         page.locator("#threshold").fill(str(NAMING_THRESHOLD))

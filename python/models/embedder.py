@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from models.model_files import Manifest
+from models.model_files import Manifest, ModelError, ModelFiles
 
 # Objects are embedded as CROP_SIZE-pixel squares, all boxes of a frame in one batch. Measured on
 # CenterNet's backbone (wasm, 4 photos x 4 jittered crops): at 128 px the farthest crops of one object
@@ -81,3 +81,17 @@ class Embedder:
             self.model.dispose()
         for proxy in (self._in_tidy, self._boxes_in_tidy):
             self.bridge.release(proxy)
+
+
+async def load_embedder(bridge, base_url: str, progress=None) -> Embedder:
+    """Fetch, verify and load the model under `base_url` as an Embedder that owns it.
+
+    ModelError names the file that is missing or corrupt, or says the model does not embed."""
+    files = ModelFiles(bridge, base_url, progress)
+    manifest = await files.manifest()
+    model, _labels = await files.load(manifest)
+    try:
+        return Embedder(bridge, model, manifest)
+    except ValueError as error:
+        model.dispose()
+        raise ModelError(f"{base_url}: {error}.") from None

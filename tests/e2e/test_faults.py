@@ -17,6 +17,7 @@ from support.datasets import load_into_teach, make_dataset
 from support.site_copy import copy_site, flip_byte, replace, weight_shard
 
 PAGES = {"teach": "index.html", "detect": "detect.html"}
+MODELS = {"teach": "centernet", "detect": "coco-ssd"}  # the model each page loads first
 
 
 def teach_with_examples(open_page, examples, backend: str = "wasm", frames: int = 3):
@@ -30,24 +31,24 @@ def teach_with_examples(open_page, examples, backend: str = "wasm", frames: int 
 
 # ------------------------------------------------------------------ model files
 
-def wrong_sha256(site):
-    name = weight_shard(site / "models/centernet")
-    flip_byte(site / "models/centernet" / name)
+def wrong_sha256(model):
+    name = weight_shard(model)
+    flip_byte(model / name)
     return name, "corrupt"
 
 
-def missing_shard(site):
-    name = weight_shard(site / "models/centernet")
-    (site / "models/centernet" / name).unlink()
+def missing_shard(model):
+    name = weight_shard(model)
+    (model / name).unlink()
     return name, "HTTP 404"
 
 
-def model_json_not_json(site):
+def model_json_not_json(model):
     """model.json replaced by an HTML error page, with the manifest updated to match it, so the
     damage is found by parsing (not by the checksum)."""
     bad = b"<!doctype html><title>502 Bad Gateway</title>"
-    replace(site / "models/centernet/model.json", bad)
-    manifest_path = site / "models/centernet/manifest.json"
+    replace(model / "model.json", bad)
+    manifest_path = model / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     entry = next(f for f in manifest["files"] if f["path"] == "model.json")
     entry.update(bytes=len(bad), sha256=hashlib.sha256(bad).hexdigest())
@@ -59,7 +60,7 @@ def model_json_not_json(site):
 @pytest.mark.parametrize("damage", [wrong_sha256, missing_shard, model_json_not_json])
 def test_damaged_model_file_is_named(open_page, static_server, tmp_path, page, damage):
     site = copy_site(tmp_path / "site")
-    name, reason = damage(site)
+    name, reason = damage(site / "models" / MODELS[page])
     opened = open_page(f"{PAGES[page]}?backend=wasm", base=static_server(site))
     opened.wait_state("ready", "error", timeout=120_000)
     opened.page.wait_for_selector("#message:not([hidden])", state="attached", timeout=60_000)

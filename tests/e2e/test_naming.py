@@ -1,12 +1,14 @@
-"""Your classes on Detect, end to end with the real CenterNet on wasm: teach two classes on Teach from
-the objects in real photos ("Teach objects"), then Detect names, tracks and counts them on a
-fake-camera video that alternates between those photos: the astronaut for 3 s, the motorcycle for
+"""Your classes on Detect, end to end on wasm: teach two classes on Teach from the objects in real
+photos ("Teach objects", CenterNet), then Detect (COCO-SSD, the default) names, tracks and counts them
+on a fake-camera video that alternates between those photos; CenterNet's backbone, which embeds the
+boxes' crops, is fetched only once naming is switched on. The video: the astronaut for 3 s, the motorcycle for
 1.5 s. The astronaut is missed briefly (under the tracker's memory, detect/tracking.py's MEMORY_S,
 2.5 s) and must keep its id; the motorcycle is gone for 3 s, which outlives that memory unless the
 frames come slower than one a second (the memory is at least MEMORY_FRAMES frames), so it is only
 checked for a stable id while in view.
-Photos picked by measurement: CenterNet finds the astronaut (person
-~0.6) and the motorcycle (~0.4-0.58) in every view the test teaches from and in the video's frames.
+Photos picked by measurement: CenterNet finds the astronaut (person ~0.6) and the motorcycle
+(~0.4-0.58) in every view the test teaches from, COCO-SSD both (0.7, 0.98) in the video's frames.
+With a dataset file, naming also runs beside CenterNet itself (`?detector=centernet`, one model).
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ def alternating_video(tmp_path_factory) -> str:
     frames = [astronaut] * int(FPS * ASTRONAUT_SECONDS) + [motorcycle] * int(FPS * MOTORCYCLE_SECONDS)
     path = tmp_path_factory.mktemp("videos") / "astronaut-then-motorcycle.y4m"
     return str(write_y4m(path, frames, fps=FPS))
+
+
+def centernet_fetched(page) -> list[str]:
+    """The CenterNet files this page has fetched (from the network or the service worker's cache)."""
+    return page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)"
+                         ".filter((name) => name.includes('/models/centernet/'))")
 
 
 def rename(page, index: int, name: str) -> None:
@@ -87,11 +95,13 @@ def test_teach_objects_then_detect_names_tracks_and_counts_them(open_page, alter
     page = opened.page
     page.goto(opened.base + "detect.html?backend=wasm")  # the same browser: Teach's IndexedDB
     opened.wait_ready()
-    assert opened.backend() == "wasm"
+    assert opened.backend() == "wasm" and page.get_attribute("body", "data-detector") == "coco-ssd"
     page.wait_for_selector("#naming[data-examples='8']", state="attached")
     assert "Eileen (4), my bike (4)" in page.text_content("#naming-source")
+    assert page.get_attribute("#naming", "data-embedder") == "" and centernet_fetched(page) == []
     page.check("#naming-on")
-    page.locator("#threshold").fill("30")  # the main objects only (the motorcycle's bottle scores 0.24)
+    page.wait_for_selector("#naming[data-on='true'][data-embedder='centernet']", state="attached", timeout=120_000)
+    assert centernet_fetched(page), "naming on, yet CenterNet's files were not fetched"
     page.evaluate(RECORD_FRAMES)
     enable_webcam(opened)
     # Long enough for the video to show each photo at least twice (it loops).
@@ -114,13 +124,15 @@ def test_teach_objects_then_detect_names_tracks_and_counts_them(open_page, alter
     # Counted as the list showed them: one astronaut, and as many motorcycles as it had ids.
     counts = json.loads(page.get_attribute("#counts", "data-counts"))
     assert counts["person · Eileen"][1] == 1 and counts["motorcycle · my bike"][1] == len(bike_ids), counts
+    log = tensors_per_frame(opened, 20)  # COCO-SSD and the embedding model beside it free every frame
+    assert len(set(log)) == 1, f"numTensors changed over the frames: {sorted(set(log))}"
     assert opened.errors == []
     assert opened.off_origin() == []
 
 
 def test_a_dataset_file_on_detect_another_models_refused_and_numtensors_flat_over_300_named_frames(
         open_page, astronaut_video, tmp_path):
-    opened = open_detect(open_page, astronaut_video, backend="wasm")
+    opened = open_detect(open_page, astronaut_video, backend="wasm", detector="centernet")  # it embeds too
     page = opened.page
     assert page.get_attribute("#naming", "data-examples") == "0" and page.is_disabled("#naming-on")
     assert "No classes taught" in page.text_content("#naming-source")
@@ -134,6 +146,7 @@ def test_a_dataset_file_on_detect_another_models_refused_and_numtensors_flat_ove
     ours = write_dataset(tmp_path / "ours.json", {"mug": 3, "flask": 3}, spread=0.1)
     page.set_input_files("#naming-load", str(ours))
     page.wait_for_selector("#naming[data-on='true'][data-examples='6']", state="attached", timeout=30_000)
+    assert page.get_attribute("#naming", "data-embedder") == "centernet"  # the detector's own model
     assert page.text_content("#naming-source").startswith("ours.json: mug (3), flask (3)")
     enable_webcam(opened)
     opened.wait_frames(3)  # warm

@@ -80,6 +80,7 @@ def test_both_pages_work_offline_after_one_visit(open_page, deployed, examples):
 
     teach.page.goto(teach.base + "detect.html?backend=wasm")
     teach.wait_ready()
+    assert teach.page.get_attribute("body", "data-detector") == "coco-ssd"
     teach.page.click("#camera-start")
     check_predicting(teach)
     assert teach.page.get_attribute("body", "data-state") == "ready"

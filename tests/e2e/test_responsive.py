@@ -1,5 +1,5 @@
-"""A slow device stays responsive while it detects: CenterNet on wasm costs ~300 ms a frame and the
-frame loop runs them back to back, yet the page's other tasks (its timers, DevTools) still get their
+"""A slow device stays responsive while it detects: a detector on wasm costs 100-300 ms a frame and
+the frame loop runs them back to back, yet the page's other tasks (its timers, DevTools) still get their
 turn between two frames instead of waiting for many of them."""
 
 from __future__ import annotations

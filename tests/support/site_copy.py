@@ -44,10 +44,9 @@ def write_index(models: Path, *extra: dict) -> None:
 
 
 def weight_shard(model_dir: Path) -> str:
-    """The (content-hashed) name of a model's one weight shard, from its manifest."""
+    """The (content-hashed) name of a model's first weight shard, from its manifest."""
     manifest = json.loads((model_dir / "manifest.json").read_text())
-    (shard,) = [f["path"] for f in manifest["files"] if f["path"].endswith(".bin")]
-    return shard
+    return next(f["path"] for f in manifest["files"] if f["path"].endswith(".bin"))
 
 
 def flip_byte(path: Path) -> None:
