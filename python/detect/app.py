@@ -1,8 +1,9 @@
 """The Detect page: webcam (or an image file) -> COCO detector -> labelled boxes over the picture.
 
 Plain Python over `bridge`, and the page's wiring: picture sources (camera, image file), detectors
-(load, warm up, switch), the frame. A frame is one `Detector.detect` (one tidy, one await) and one
-`BoxView.render` (boxes, list, counts, live region); `BoxFilters` holds what selects the boxes shown.
+(`DetectorLoader` loads and warms them up; here they are switched), the frame. A frame is one
+`Detector.detect` (one tidy, one await) and one `BoxView.render` (boxes, list, counts, live region);
+`BoxFilters` holds what selects the boxes shown.
 """
 
 from __future__ import annotations
@@ -11,18 +12,16 @@ import asyncio
 
 from detect.box_names import BoxNamer
 from detect.box_view import BoxView
+from detect.detector_loading import DetectorLoader
 from detect.filters import BoxFilters
 from detect.naming_panel import NamingPanel
 from models import backend
-from models.choice import detector_order
 from models.detections import select
 from models.detector import Detector
 from models.model_files import ModelError, available_models
 from web.camera import Camera, CameraControls, message_for
 from web.frame_loop import FrameLoop
 from web.screen_wake import ScreenWake
-
-WARM_UP_SIZE = (64, 48)
 
 
 class DetectApp:
@@ -39,7 +38,7 @@ class DetectApp:
         self.loop = self._new_loop()
         self.backend_name = ""
         self.built: list[dict] = []   # every model built (models/index.json)
-        self.models: list[dict] = []  # the detectors among them
+        self.detectors = DetectorLoader(bridge)
         self.detector: Detector | None = None
         self.showing = "nothing"  # "camera" | "still"
         self.paused = False
@@ -63,26 +62,15 @@ class DetectApp:
         self.page.loading("Starting TF.js…")
         self.backend_name = await backend.choose(self.b, self.b.query_param("backend"))
         self.built = await available_models(self.b, "models")
-        self.models = [m for m in self.built if m.get("task") == "detection"]
-        order = detector_order(self.models, self.b.query_param("detector"))
-        if not order:
-            raise ModelError("No detection model is built (coco-ssd or centernet). Run `python scripts/build_site.py`.")
-        failures = []
-        for name in order:
-            try:
-                self.detector = await self._load(name, self._loading_progress)
-                break
-            except ModelError as error:
-                failures.append(str(error))
-        if self.detector is None:
-            raise ModelError(" ".join(failures))
+        self.detector, failures = await self.detectors.first(self.built, self.b.query_param("detector"),
+                                                             self._loading_progress)
         if failures:
             self.page.message(" ".join(failures) + f" Using {self.detector.manifest.describe()} instead.")
         await self.names.attach(self.detector, self.built)
         self._wire()
         self.naming.show(self.detector.labels)
         self.filters.use_detector(self.detector)
-        self._fill_detector_choice()
+        self.detectors.fill_choice(self.detector.name)
         self._show_status()
         self._hear_webgl_lost()
         self.page.ready()
@@ -106,7 +94,7 @@ class DetectApp:
         self.page.set_state("recovering")
         try:
             self.backend_name = await backend.choose(self.b, None, exclude=("webgl",))
-            self.detector = await self._load(self.detector.name, self._loading_progress)
+            self.detector = await self.detectors.load(self.detector.name, self._loading_progress)
             await self.names.reattach(self.detector)
             self._show_status()
         finally:
@@ -122,21 +110,6 @@ class DetectApp:
             self.page.loading("Loading the detector…", done, total)
         else:
             self.page.loading("Warming up the detector (the first run compiles shaders)…")
-
-    async def _load(self, name: str, progress) -> Detector:
-        detector = await Detector.load(self.b, f"models/{name}", progress)
-        try:
-            await self._warm_up(detector)
-        except Exception:
-            detector.dispose()
-            raise
-        return detector
-
-    async def _warm_up(self, detector: Detector) -> None:
-        """The first run compiles WebGL shaders (seconds on a slow GPU): do it before the first frame."""
-        blank = self.b.make("canvas")
-        blank.width, blank.height = WARM_UP_SIZE
-        await detector.detect(blank)
 
     def _show_status(self) -> None:
         manifest = self.detector.manifest
@@ -245,7 +218,7 @@ class DetectApp:
         select_element.disabled = True
         self.b.set_text("detector-loading", "")
         try:
-            detector = await self._load(name, lambda d, t: self.b.set_text(
+            detector = await self.detectors.load(name, lambda d, t: self.b.set_text(
                 "detector-loading", f"loading… {round(100 * d / t) if t else 0}%"))
         except ModelError as error:
             self.page.message(f"{error} Still using {self.detector.manifest.describe()}.")
@@ -264,16 +237,6 @@ class DetectApp:
         self._show_status()
         if self.showing == "still":
             await self._detect(self.still)
-
-    def _fill_detector_choice(self) -> None:
-        select_element = self.b.el("detector")
-        select_element.innerHTML = ""
-        for model in self.models:
-            option = self.b.make("option", text=f"{model.get('title', model['name'])} · {model.get('weights')}")
-            option.value = model["name"]
-            select_element.appendChild(option)
-        select_element.value = self.detector.name
-        self.b.set_hidden("detector-choice", len(self.models) < 2)
 
     # ------------------------------------------------------------ controls
 
