@@ -22,16 +22,20 @@ addEventListener("DOMContentLoaded", () => new MutationObserver(() => frameTimes
 """
 
 
-def test_a_timer_waits_at_most_a_few_frames_while_detect_runs_on_wasm(open_page):
-    opened = open_detect(open_page, None, backend="wasm", init_script=RECORD_WAITS)
+def test_a_timer_waits_at_most_a_few_frames_while_detect_runs_centernet_on_wasm(open_page):
+    opened = open_detect(open_page, None, backend="wasm", detector="centernet", init_script=RECORD_WAITS)
     enable_webcam(opened)
     opened.wait_frames(3)  # past the camera's start
     opened.page.evaluate("timerLate.length = 0; frameTimes.length = 0")
     opened.wait_frames(30)
     late, times = opened.page.evaluate("[timerLate, frameTimes]")
     frame_ms = statistics.median(b - a for a, b in zip(times, times[1:]))
-    # A timer due during a frame runs once that frame is done: here ~1.2 frames at most. When the
-    # frames' work ran straight from the animation frame, timers waited 2-7 frames, seconds.
-    assert max(late) <= 2.5 * frame_ms, (
-        f"a timer waited {max(late):.0f} ms, {max(late) / frame_ms:.1f} frames of {frame_ms:.0f} ms")
+    worst = max(late) / frame_ms
+    print(f"\na timer waited {worst:.1f} frames of {frame_ms:.0f} ms at most", end="")
+    # A timer due during a frame runs once that frame is done: 1.3 frames at most, measured. When the
+    # frames' work ran straight from the animation frame, a timer now and then waited 2-8 frames,
+    # seconds (8.1, measured with that build). The bound leaves room for a wait on something else
+    # on a busy machine (330 ms once). CenterNet, the slowest detector, is what showed it: with
+    # COCO-SSD's ~100 ms frames the old build's timers waited 1.6 frames at most.
+    assert worst <= 4, f"a timer waited {max(late):.0f} ms, {worst:.1f} frames of {frame_ms:.0f} ms"
     assert opened.errors == []
