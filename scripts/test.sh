@@ -13,8 +13,13 @@ fi
 npm ci --no-audit --no-fund
 python3 -m pip install --quiet -c convert/constraints.txt -e '.[test,convert]'
 python3 scripts/build_site.py
+# A folder of this run's own for the tests' files (fake-camera videos among them): in pytest's shared
+# default, a second test run started on the same machine deletes an older run's folders while that
+# run's browsers still read them (seen: a camera "not found", pages timing out).
+basetemp="$(mktemp -d -t tyb-tests-XXXXXX)"
+trap 'rm -rf "$basetemp"' EXIT
 status=0
-python3 -m pytest "$@" || status=$?
+python3 -m pytest --basetemp="$basetemp" "$@" || status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure of the suite, not a pass" >&2
 fi
