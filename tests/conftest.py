@@ -86,3 +86,15 @@ def chromium(playwright):
     yield launch
     for browser in browsers.values():
         browser.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What the timing-sensitive tests measured (the `measured` fixture: frame rates, lags), passed or
+    failed, so that each run's log says how fast this machine ran them."""
+    reports = terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+    lines = [f"{report.nodeid}: {value}" for report in reports if report.when == "call"
+             for name, value in report.user_properties if name == "measured"]
+    if lines:
+        terminalreporter.write_sep("-", "measured by the timing-sensitive tests")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -95,6 +95,12 @@ class OpenedPage:
 SPEEDS = [1, 4]
 
 
+@pytest.fixture
+def measured(record_property):
+    """measured(text): a figure the test saw (a frame rate, a lag), listed at the end of the run."""
+    return lambda text: record_property("measured", text)
+
+
 @pytest.fixture(params=SPEEDS, ids=lambda rate: "full-speed" if rate == 1 else f"cpu-{rate}x-slower")
 def slowdown(request) -> float:
     """A timing-sensitive test's CPU slowdown (OpenedPage.slow_down); it runs once at each of SPEEDS."""

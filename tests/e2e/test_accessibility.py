@@ -190,8 +190,12 @@ def watch_live_regions(opened, busy: str) -> dict:
     watched = page.evaluate("""() => ({spoken: window.__spoken, busy: window.__busyChanges,
       frames: Number(document.body.dataset.frames) - window.__framesAtStart,
       seconds: (performance.now() - window.__watchStart) / 1000})""")
-    print(f"\nwatched {watched['frames']} frames in {watched['seconds']:.1f} s: {watched['spoken']}", end="")
     return {"regions": regions, **watched}
+
+
+def said(watched: dict) -> str:
+    rate = watched["frames"] / watched["seconds"]
+    return f"{watched['frames']} frames in {watched['seconds']:.1f} s ({rate:.1f} frames/s), said: {watched['spoken']}"
 
 
 def check_few_announcements(watched: dict, region: str) -> None:
@@ -279,18 +283,20 @@ def test_detect_page_states(open_page, axe_source, steady_scene, tmp_path):
     assert opened.errors == [], opened.errors
 
 
-def test_teach_speaks_a_steady_scene_once(open_page, steady_scene, examples, slowdown):
+def test_teach_speaks_a_steady_scene_once(open_page, steady_scene, examples, slowdown, measured):
     opened = open_page("index.html?backend=wasm", video=steady_scene)
     opened.wait_ready()
     assert opened.backend() == "wasm"
     load_into_teach(opened, examples, [3, 3])
     wait_spoken(opened.page, "prediction-spoken", "Prediction: ")
     opened.slow_down(slowdown)
-    check_few_announcements(watch_live_regions(opened, "#prediction"), "prediction-spoken")
+    watched = watch_live_regions(opened, "#prediction")
+    measured(said(watched))
+    check_few_announcements(watched, "prediction-spoken")
     assert opened.errors == [], opened.errors
 
 
-def test_detect_speaks_a_steady_scene_once(open_page, steady_scene, slowdown):
+def test_detect_speaks_a_steady_scene_once(open_page, steady_scene, slowdown, measured):
     """The detector's boxes and scores move a little every frame (the list changes), a weak box may
     come and go: the live region says what holds, and never more often than every GAP_S."""
     opened = open_page("detect.html?backend=wasm", video=steady_scene)
@@ -301,6 +307,7 @@ def test_detect_speaks_a_steady_scene_once(open_page, steady_scene, slowdown):
     wait_spoken(page, "detections-spoken", "1 person")
     opened.slow_down(slowdown)
     watched = watch_live_regions(opened, "#detections")
+    measured(said(watched))
     check_few_announcements(watched, "detections-spoken")
     # The list did change frame after frame: had it been live, every frame would have been read.
     assert watched["busy"] >= watched["frames"] // 2, f"the list changed {watched['busy']} times: not a moving test"

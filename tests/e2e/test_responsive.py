@@ -22,7 +22,7 @@ addEventListener("DOMContentLoaded", () => new MutationObserver(() => frameTimes
 """
 
 
-def test_a_timer_waits_at_most_a_few_frames_while_detect_runs_centernet_on_wasm(open_page):
+def test_a_timer_waits_at_most_a_few_frames_while_detect_runs_centernet_on_wasm(open_page, measured):
     opened = open_detect(open_page, None, backend="wasm", detector="centernet", init_script=RECORD_WAITS)
     enable_webcam(opened)
     opened.wait_frames(3)  # past the camera's start
@@ -31,7 +31,7 @@ def test_a_timer_waits_at_most_a_few_frames_while_detect_runs_centernet_on_wasm(
     late, times = opened.page.evaluate("[timerLate, frameTimes]")
     frame_ms = statistics.median(b - a for a, b in zip(times, times[1:]))
     worst = max(late) / frame_ms
-    print(f"\na timer waited {worst:.1f} frames of {frame_ms:.0f} ms at most", end="")
+    measured(f"a timer waited {worst:.1f} frames of {frame_ms:.0f} ms at most")
     # A timer due during a frame runs once that frame is done: 1.3 frames at most, measured. When the
     # frames' work ran straight from the animation frame, a timer now and then waited 2-8 frames,
     # seconds (8.1, measured with that build). The bound leaves room for a wait on something else
