@@ -32,7 +32,11 @@ def wait_offline_ready(opened) -> str:
             const controller = navigator.serviceWorker.controller;
             const names = (await caches.keys()).filter((n) => n.startsWith("tyb-"));
             const sizes = await Promise.all(names.map(async (n) => (await (await caches.open(n)).keys()).length));
-            return {controlled: !!controller, names, sizes};
+            // The workers' states, for the failure message: which step a deploy's update is stuck at.
+            const registration = await navigator.serviceWorker.getRegistration();
+            const workers = Object.fromEntries(["installing", "waiting", "active"].map(
+                (slot) => [slot, registration && registration[slot] ? registration[slot].state : null]));
+            return {controlled: !!controller, names, sizes, workers};
         }""")
         expected = len(precache(opened)["files"])
         if state["controlled"] and len(state["names"]) == 1 and state["sizes"][0] == expected:
