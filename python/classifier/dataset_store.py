@@ -26,6 +26,12 @@ def store_key(model_name: str) -> str:
     return f"dataset:{model_name}"
 
 
+async def saved_models(bridge) -> set[str]:
+    """The embedding models this browser keeps a dataset for (`store_key`'s names)."""
+    prefix = store_key("")
+    return {key[len(prefix):] for key in await bridge.idb_keys() if key.startswith(prefix)}
+
+
 class DatasetStore:
     def __init__(self, bridge, page, trainer, before_save, on_reloaded=None):
         self.b = bridge

@@ -7,7 +7,8 @@ COCO class) is cropped and embedded in one batched call (`Embedder.embed_boxes`,
 example is farther than the calibrated threshold keeps its COCO label alone.
 
 The crops are embedded by the model Teach's classes were made with: the detector's own model when it
-embeds (CenterNet), else Teach's embedding model (CenterNet's backbone beside COCO-SSD). That one is
+embeds (CenterNet), else Teach's embedding model (MobileNet beside COCO-SSD, or CenterNet's backbone
+where this browser's classes were taught with it). That one is
 loaded when naming is switched on, not with the page: a visit that never names a box never fetches it.
 
 Example:
@@ -23,7 +24,7 @@ from dataclasses import replace
 
 from classifier import dataset as dataset_format
 from classifier.class_list import ClassList
-from classifier.dataset_store import store_key
+from classifier.dataset_store import saved_models, store_key
 from classifier.knn_trainer import KnnTrainer
 from models.choice import choose_embedding_model
 from models.detections import Detection
@@ -39,13 +40,14 @@ def classes_text(classes: ClassList) -> str:
 TEACHS = "Teach's classes in this browser"
 
 
-def embedding_of(detector, models: list[dict]) -> tuple[str, int] | None:
+def embedding_of(detector, models: list[dict], saved: set[str] = frozenset()) -> tuple[str, int] | None:
     """(model name, embedding size) naming embeds with: the detector's own model when it embeds, else
-    the one Teach uses (its classes are stored per model); None when no built model embeds."""
+    the one Teach uses (its classes are stored per model; `saved`: the models with a dataset in this
+    browser, see models.choice); None when no built model embeds."""
     if "embedding" in detector.manifest.outputs:
         return detector.name, int(detector.manifest.embedding_size)
     try:
-        name = choose_embedding_model(models, None)
+        name = choose_embedding_model(models, None, saved)
     except ModelError:
         return None
     size = next((m.get("embedding_size") for m in models if m["name"] == name), None)
@@ -92,7 +94,7 @@ class BoxNamer:
         self.dispose()
         self.embedder = self.trainer = None
         self._models = models
-        embedding = embedding_of(detector, models)
+        embedding = embedding_of(detector, models, await saved_models(self.b))
         if embedding is None:
             return
         if embedding[0] == detector.name:

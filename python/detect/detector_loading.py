@@ -13,9 +13,6 @@ from models.choice import detector_order
 from models.detector import Detector
 from models.model_files import ModelError
 
-WARM_UP_SIZE = (64, 48)
-
-
 class DetectorLoader:
     def __init__(self, bridge):
         self.b = bridge
@@ -38,19 +35,7 @@ class DetectorLoader:
 
     async def load(self, name: str, progress) -> Detector:
         """`progress(done, total)`: bytes of the model's files; done == total while it warms up."""
-        detector = await Detector.load(self.b, f"models/{name}", progress)
-        try:
-            await self._warm_up(detector)
-        except Exception:
-            detector.dispose()
-            raise
-        return detector
-
-    async def _warm_up(self, detector: Detector) -> None:
-        """The first run compiles WebGL shaders (seconds on a slow GPU): do it before the first frame."""
-        blank = self.b.make("canvas")
-        blank.width, blank.height = WARM_UP_SIZE
-        await detector.detect(blank)
+        return await Detector.load_warmed(self.b, f"models/{name}", progress)
 
     def fill_choice(self, chosen: str) -> None:
         select_element = self.b.el("detector")

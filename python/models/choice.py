@@ -26,15 +26,24 @@ def detector_order(models: list[dict], requested: str | None) -> list[str]:
     return sorted(names, key=rank)
 
 
-def choose_embedding_model(models: list[dict], requested: str | None) -> str:
-    """`?model=` if it is built; else a pretrained MobileNet; else CenterNet's real backbone."""
+def choose_embedding_model(models: list[dict], requested: str | None, saved: set[str] = frozenset()) -> str:
+    """`?model=` if it is built; else the default (a pretrained MobileNet, else CenterNet's backbone),
+    unless only another built model has examples `saved` in this browser: then that one, so a visitor
+    who taught with an earlier default finds their classes again (the page says so).
+
+    Example:
+        >>> built = [{"name": "centernet"}, {"name": "mobilenet", "weights": "pretrained"}]
+        >>> choose_embedding_model(built, None), choose_embedding_model(built, None, {"centernet"})
+        ('mobilenet', 'centernet')
+    """
     names = {m["name"]: m for m in models}
     if requested in names:
         return requested
-    mobilenet = names.get("mobilenet")
-    if mobilenet and mobilenet.get("weights") == "pretrained":
-        return "mobilenet"
-    for name in ("centernet", "mobilenet"):
-        if name in names:
-            return name
-    raise ModelError("No embedding model is built (mobilenet or centernet). Run `python scripts/build_site.py`.")
+    # An untrained MobileNet (the converter's offline test build) ranks below CenterNet's real backbone.
+    mobilenet_first = names.get("mobilenet", {}).get("weights") == "pretrained"
+    order = [n for n in (("mobilenet", "centernet") if mobilenet_first else ("centernet", "mobilenet")) if n in names]
+    if not order:
+        raise ModelError("No embedding model is built (mobilenet or centernet). Run `python scripts/build_site.py`.")
+    if order[0] in saved:
+        return order[0]
+    return next((name for name in order if name in saved), order[0])

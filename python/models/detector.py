@@ -12,6 +12,7 @@ from models.detections import Detection, Settings, centernet_rows, ssd_rows
 from models.model_files import Manifest, ModelError, ModelFiles
 
 CANDIDATES = 100  # rows read back per frame; also the most a visitor can ask to see
+WARM_UP_SIZE = (64, 48)
 
 
 class Detector:
@@ -83,6 +84,20 @@ class Detector:
         raise NotImplementedError
 
     # ------------------------------------------------------------ the interface
+
+    @staticmethod
+    async def load_warmed(bridge, base_url: str, progress=None) -> Detector:
+        """`load`, then one run on a small blank canvas: the first run compiles WebGL shaders (seconds
+        on a slow GPU), so a page does it before its first frame."""
+        detector = await Detector.load(bridge, base_url, progress)
+        try:
+            blank = bridge.make("canvas")
+            blank.width, blank.height = WARM_UP_SIZE
+            await detector.detect(blank)
+        except Exception:
+            detector.dispose()
+            raise
+        return detector
 
     async def detect(self, source) -> list[Detection]:
         """Candidate detections in `source` (video, image, canvas), best rows of the model, unfiltered."""

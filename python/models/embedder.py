@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from models.model_files import Manifest, ModelError, ModelFiles
 
-# Objects are embedded as CROP_SIZE-pixel squares, all boxes of a frame in one batch. Measured on
-# CenterNet's backbone (wasm, 4 photos x 4 jittered crops): at 128 px the farthest crops of one object
-# lie 0.19 apart and the nearest of two objects 0.50 (64 px: 0.27 vs 0.11, overlapping; 512 px: 0.11 vs
-# 0.35), and 5 crops cost ~0.1x of a 512-px detection frame. README "Naming boxes" has the numbers.
-CROP_SIZE = 128
+# Objects are embedded as squares, all boxes of a frame in one batch. CenterNet's backbone takes any
+# size and pools what it gets; measured on it (wasm, 4 photos x 4 jittered crops): at 128 px the
+# farthest crops of one object lie 0.19 apart and the nearest of two objects 0.50 (64 px: 0.27 vs
+# 0.11, overlapping; 512 px: 0.11 vs 0.35), and 5 crops cost ~0.1x of a 512-px detection frame
+# (docs/detecting.md has the numbers). Other models get crops at their input size: MobileNet V2 ends
+# in a fixed 7x7 pool, which a smaller input overruns (TF.js wasm: "memory access out of bounds").
+CROP_SIZES = {"centernet": 128}
 
 
 class Embedder:
@@ -30,6 +32,7 @@ class Embedder:
         self.size = int(manifest.embedding_size)
         self._node = [manifest.outputs["embedding"]]
         self._input_size = list(manifest.input_size)
+        self.crop_size = CROP_SIZES.get(manifest.name, min(self._input_size))
         self._source = None
         self._boxes: list[tuple] = []
         self._mirror = False
@@ -54,7 +57,7 @@ class Embedder:
 
     def _embed_boxes_now(self):
         low, high = self.manifest.input_range
-        crops = self.bridge.crop_boxes(self.bridge.pixels(self._source), self._boxes, CROP_SIZE, low, high)
+        crops = self.bridge.crop_boxes(self.bridge.pixels(self._source), self._boxes, self.crop_size, low, high)
         if self._mirror:
             crops = self.bridge.mirrored(crops, 2)
         return self.bridge.flatten(self.bridge.execute(self.model, crops, self._node)[0])

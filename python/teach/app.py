@@ -7,21 +7,19 @@ or with "Teach objects" of the detected main object), one awaited KNN prediction
 from __future__ import annotations
 
 from classifier.class_list import ClassList, ClassListError
-from classifier.dataset_store import DatasetStore
+from classifier.dataset_store import DatasetStore, saved_models
 from classifier.knn_trainer import KnnTrainer
-from models import backend
 from models.choice import choose_embedding_model
-from models.detector import detector_of
-from models.embedder import Embedder
-from models.model_files import ModelFiles, available_models
+from models.model_files import available_models
 from teach.class_cards import ClassCards
 from teach.class_editing import THUMB_SIZE, ClassEditor
+from teach.engine import TeachEngine, embedding_note
 from teach.evaluation_panel import EvaluationPanel
-from teach.object_finder import ObjectFinder
 from teach.prediction_view import PredictionView
 from teach.record_buttons import RecordButtons
 from teach.settings import TeachSettings
 from web.camera import Camera, CameraControls, message_for
+from web.formatting import format_bytes
 from web.frame_loop import FrameLoop
 from web.image_files import ImageFiles
 from web.screen_wake import ScreenWake
@@ -39,8 +37,7 @@ class TeachApp:
         self.buttons = RecordButtons(bridge)
         self.cards = ClassCards(bridge)
         self.image_files = ImageFiles(bridge, page)
-        self.embedder: Embedder | None = None
-        self.objects: ObjectFinder | None = None  # where the embedding model also detects
+        self.engine: TeachEngine | None = None
         self.settings: TeachSettings | None = None
         self.trainer: KnnTrainer | None = None
         self.loop = self._new_loop()
@@ -53,14 +50,21 @@ class TeachApp:
         loop.frames = frames
         return loop
 
+    @property
+    def embedder(self):
+        return self.engine.embedder
+
     async def start(self) -> None:
         self.page.set_state("starting")
         models = await available_models(self.b, "models")
-        self.model_name = choose_embedding_model(models, self.b.query_param("model"))
+        requested = self.b.query_param("model")
+        model_name = choose_embedding_model(models, requested, await saved_models(self.b))
+        self.engine = TeachEngine(self.b, self.page, models, model_name)
         manifest = await self._start_engine(self.b.query_param("backend"))
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
-        self.settings = TeachSettings(self.b, self.trainer, self.cards, objects=self.objects is not None,
-                                      steady=self.prediction.steady, save=lambda: self.store.schedule_save())
+        self.settings = TeachSettings(self.b, self.trainer, self.cards, objects=self.engine.can_find_objects,
+                                      steady=self.prediction.steady, save=lambda: self.store.schedule_save(),
+                                      on_teach_objects=lambda on: on and self.page.spawn(self._find_objects()))
         self.store = DatasetStore(self.b, self.page, self.trainer, before_save=self._calibrate,
                                   on_reloaded=self._dataset_replaced)
         self.editor = ClassEditor(self.b, self.page, self.classes, self.cards, self.buttons, self.trainer, self.store,
@@ -72,31 +76,30 @@ class TeachApp:
         self.settings.show()
         self.editor.render()
         self.page.spawn(self.editor.restore_thumbs())
-        self.b.set_text("embedding-name", f"embeddings: {manifest.title}")
+        self.b.set_text("embedding-name", embedding_note(manifest.name, models, choose_embedding_model(models, requested)))
         self.page.ready()
+        if self.settings.teach_objects:
+            self.page.spawn(self._find_objects())
         await self.start_camera()
         self.page.spawn(self.loop.run())
 
     async def _start_engine(self, requested: str | None, exclude: tuple[str, ...] = ()):
-        """Backend, verified model files, warm-up; on WebGL, a lost context restarts it elsewhere."""
-        self.page.loading("Starting TF.js…")
-        backend_name = await backend.choose(self.b, requested, exclude)
-        files = ModelFiles(self.b, f"models/{self.model_name}",
-                           progress=lambda d, t: self.page.loading("Loading the model…", d, t))
-        manifest = await files.manifest()
-        model, labels = await files.load(manifest)
-        if self.objects is not None:
-            self.objects.dispose()
-        if self.embedder is not None:
-            self.embedder.dispose()
-        self.embedder = Embedder(self.b, model, manifest)
-        detector = detector_of(self.b, model, manifest, labels)  # the model may find objects too
-        self.objects = None if detector is None else ObjectFinder(detector, self.embedder)
-        self.page.loading("Warming up the model (the first run compiles shaders)…")
-        await self._warm_up()
+        """Backend, model, warm-up (teach/engine.py); on WebGL, a lost context restarts it elsewhere."""
+        manifest = await self.engine.start(requested, exclude)
         self.b.on_webgl_lost(lambda: self.page.spawn(self._recover_from_lost_webgl()))
-        self.page.status(backend_name, manifest.title, manifest.weights)
         return manifest
+
+    async def _find_objects(self) -> None:
+        """"Teach objects" is on: the detector it needs, loaded now if the embedding model is none."""
+        if self.engine.objects is not None:
+            return
+        def progress(done, total):
+            self.page.message(f"Loading the object detector for “Teach objects”… {format_bytes(done)} of "
+                              f"{format_bytes(total)}", kind="info")
+        if await self.engine.object_finder(progress) is None:
+            self.settings.teach_objects_failed()
+        else:
+            self.page.clear_message()
 
     async def _recover_from_lost_webgl(self) -> None:
         """The GPU took the WebGL context (driver reset, too many tabs): carry on on wasm or cpu.
@@ -113,19 +116,13 @@ class TeachApp:
         try:
             await self._start_engine(None, exclude=("webgl",))
             await self.trainer.rebuild()
+            if self.settings.teach_objects:
+                await self._find_objects()  # its detector was in the lost context too
         finally:
             self.page.set_state("ready")
             self.page.spawn(self.loop.run())
         self.page.message(f"The graphics context was lost; now running on {self.b.backend_name()}. "
                           "Your examples are kept.", kind="info")
-
-    async def _warm_up(self) -> None:
-        """One embedding read back: WebGL compiles its shaders lazily, and only a read waits for them."""
-        embedding = self.embedder.embed(self.b.snapshot(self.video, *self.embedder.input_size))
-        try:
-            await self.b.read_floats(embedding)
-        finally:
-            self.b.dispose(embedding)
 
     async def _calibrate(self) -> None:
         """The "sure" distance measured on the examples as they are now (and the k they allow)."""
@@ -162,6 +159,8 @@ class TeachApp:
         """One camera frame; idle (no GPU work queued) until there is something to add or predict."""
         if not self.camera.ready() or not (self.buttons.pending() or self.classes.has_examples()):
             return False
+        if self.settings.teach_objects and self.engine.objects is None:
+            return False  # its detector is still loading
         target = self.buttons.target()
         found = await self._embed(self.video)
         if found is None:
@@ -181,7 +180,10 @@ class TeachApp:
         `model_input`: `source` already at the model's input size (image files)."""
         if not self.settings.teach_objects:
             return self.embedder.embed(model_input or source), None
-        found = await self.objects.embed(model_input or source)
+        finder = self.engine.objects or await self.engine.object_finder()
+        if finder is None:
+            return None
+        found = await finder.embed(model_input or source)
         if found is None:
             return None
         embedding, detection = found

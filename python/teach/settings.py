@@ -18,12 +18,13 @@ TEACH_OBJECTS_KEY = "teach-objects"  # localStorage: the visitor's "Teach object
 
 
 class TeachSettings:
-    def __init__(self, bridge, trainer, cards, objects: bool, steady, save):
+    def __init__(self, bridge, trainer, cards, objects: bool, steady, save, on_teach_objects=None):
         self.b = bridge
         self.trainer = trainer
         self.cards = cards
-        self.objects = objects  # the embedding model also detects: "Teach objects" can be offered
+        self.objects = objects  # a detector is built (or the embedding model detects): "Teach objects" can be offered
         self.save = save        # the dataset (with k and strictness) is to be saved, and recalibrated
+        self.on_teach_objects = on_teach_objects  # (on) "Teach objects" was switched: its detector may load
         self.teach_objects = objects and bridge.local_get(TEACH_OBJECTS_KEY) == "true"
         self.flip_examples = False
         self.steady = steady  # steady_label.SteadyLabel: camera labels smoothed over frames
@@ -65,6 +66,13 @@ class TeachSettings:
         self.teach_objects = on and self.objects
         self.b.local_set(TEACH_OBJECTS_KEY, "true" if self.teach_objects else "false")
         self.b.set_text("object-found", "")
+        if self.on_teach_objects is not None:
+            self.on_teach_objects(self.teach_objects)
+
+    def teach_objects_failed(self) -> None:
+        """No detector loaded (the page said why): whole frames again, and the box unticked."""
+        self.teach_objects = False
+        self.b.el("teach-objects").checked = False
 
     def _set_steady(self, on: bool) -> None:
         self.steady.on = on

@@ -11,10 +11,10 @@ import numpy as np
 
 from classifier import dataset as dataset_format
 
-from support.datasets import load_into_teach, make_dataset
+from support.datasets import TEACH_DEFAULT, load_into_teach, make_dataset
 from test_accessibility import Audit, axe_source  # noqa: F401 - axe_source is a fixture
 
-SIZE = 720  # CenterNet's embedding, the page's default model
+MODEL, SIZE = TEACH_DEFAULT  # the page's default model
 
 
 def around(rng, direction: np.ndarray, count: int, spread: float) -> list[bytes]:
@@ -30,7 +30,7 @@ def mixed_dataset() -> dataset_format.Dataset:
                ("cat", around(rng, shared, 12, 1.0)),
                ("dog", around(rng, shared, 12, 1.0)),
                ("small", around(rng, rng.normal(size=SIZE), 3, 0.1))]
-    return dataset_format.Dataset("centernet", SIZE, [dataset_format.ClassData(n, e) for n, e in classes])
+    return dataset_format.Dataset(MODEL, SIZE, [dataset_format.ClassData(n, e) for n, e in classes])
 
 
 def write(path, data: dataset_format.Dataset):
@@ -127,7 +127,7 @@ def test_evaluation_matches_numpy_and_names_what_to_fix(open_page, axe_source, t
     opened.page.wait_for_function("() => document.querySelectorAll('.class-card').length === 3")
     opened.page.fill("#k", "1")
     shown = evaluate_on_page(opened)
-    kept = dataset_format.Dataset("centernet", SIZE, [dataset_format.ClassData("tight", []), *data.classes[1:3]])
+    kept = dataset_format.Dataset(MODEL, SIZE, [dataset_format.ClassData("tight", []), *data.classes[1:3]])
     check_against_numpy(shown, kept, k=1)
     assert [name for name, *_ in shown["rows"]] == ["cat", "dog"]
     assert opened.errors == [], opened.errors

@@ -17,7 +17,7 @@ from support.datasets import load_into_teach, make_dataset
 from support.site_copy import copy_site, flip_byte, replace, weight_shard
 
 PAGES = {"teach": "index.html", "detect": "detect.html"}
-MODELS = {"teach": "centernet", "detect": "coco-ssd"}  # the model each page loads first
+MODELS = {"teach": "mobilenet", "detect": "coco-ssd"}  # the model each page loads first
 
 
 def teach_with_examples(open_page, examples, backend: str = "wasm", frames: int = 3):
@@ -77,8 +77,8 @@ def bad_datasets(folder):
     doc = json.loads(good)
     doc["classes"][0]["count"] = 3  # says 3 examples, carries 2
     files = {
-        "other-model.json": (dataset_format.dumps(make_dataset({"A": 2}, model="mobilenet", size=1024)),
-                             "embedding model 'mobilenet'"),
+        "other-model.json": (dataset_format.dumps(make_dataset({"A": 2}, model="centernet", size=720)),
+                             "embedding model 'centernet'"),
         "truncated.json": (good[: len(good) // 2], "not valid JSON"),
         "short-examples.json": (json.dumps(doc), "truncated or damaged"),
         "photo.json": ("\x89PNG\r\n\x1a\n not a dataset", "not valid JSON"),

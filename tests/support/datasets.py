@@ -9,9 +9,10 @@ import numpy as np
 from classifier import dataset as dataset_format
 
 CENTERNET = ("centernet", 720)
+TEACH_DEFAULT = ("mobilenet", 1280)  # the model Teach runs without ?model= (MobileNet's pooled features)
 
 
-def make_dataset(counts: dict[str, int], model: str = CENTERNET[0], size: int = CENTERNET[1],
+def make_dataset(counts: dict[str, int], model: str = TEACH_DEFAULT[0], size: int = TEACH_DEFAULT[1],
                  seed: int = 0, spread: float | None = None) -> dataset_format.Dataset:
     """`spread`: each class's examples lie around one random direction, this far (noise relative to
     it), as a real class's do; None: independent random vectors."""

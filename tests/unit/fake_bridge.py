@@ -66,6 +66,10 @@ class FakeDevice:
     def local_get(self, key):
         return self.stored.get(key)
 
+    async def idb_keys(self):
+        """IndexedDB's keys: the datasets a test put in `saved` (its `idb_get` serves their bytes)."""
+        return [f"dataset:{name}" for name in vars(self).get("saved", ())]
+
     def local_set(self, key, value):
         self.stored[key] = value
 

@@ -1,6 +1,7 @@
 import base64
 import json
 import math
+import re
 import struct
 
 import pytest
@@ -149,7 +150,10 @@ def test_dumps_refuses_data_no_file_can_hold():
     (json.dumps({"format": "train-your-browser/dataset", "version": True}), "version True"),
     (json.dumps({"format": "train-your-browser/dataset", "version": 2.0}), "version 2.0"),
     (json.dumps({"format": "train-your-browser/dataset", "version": 1, "embedding": {"model": "mobilenet", "size": 1024},
-                 "classes": []}), "'mobilenet'"),
+                 "classes": []}), re.escape("add ?model=mobilenet to its address")),
+    (json.dumps({"format": "train-your-browser/dataset", "version": 1, "embedding": {"model": "<a href=x>", "size": 2},
+                 "classes": []}), re.escape("model '<a href=x>' (2 values); this page uses 'centernet' (2). "
+                                            "Teach again with this model.") + "$"),
     (json.dumps({"format": "train-your-browser/dataset", "version": 2, "embedding": [1, 2],
                  "classes": []}), "made with the embedding model None"),
     (json.dumps({"format": "train-your-browser/dataset", "version": 1, "embedding": {"model": "centernet", "size": 2},

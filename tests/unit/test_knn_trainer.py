@@ -2,8 +2,10 @@ import math
 from dataclasses import replace
 
 from classifier.class_list import ClassList
+from classifier.dataset_store import saved_models
 from classifier.knn_trainer import KnnTrainer
 from models.choice import choose_embedding_model
+from teach.engine import embedding_note
 
 from aio import run
 from fake_bridge import FakeBridge, floats
@@ -96,6 +98,23 @@ def test_embedding_model_choice():
     assert choose_embedding_model([centernet, {"name": "mobilenet", "weights": "untrained"}], None) == "centernet"
     assert choose_embedding_model([centernet, {"name": "mobilenet", "weights": "pretrained"}], None) == "mobilenet"
     assert choose_embedding_model([centernet, {"name": "mobilenet", "weights": "untrained"}], "mobilenet") == "mobilenet"
+
+
+def test_a_dataset_saved_with_an_earlier_default_keeps_its_model():
+    built = [{"name": "centernet", "weights": "pretrained"}, {"name": "mobilenet", "weights": "pretrained"}]
+    assert choose_embedding_model(built, None, {"centernet"}) == "centernet"  # taught before MobileNet
+    assert choose_embedding_model(built, None, {"centernet", "mobilenet"}) == "mobilenet"
+    assert choose_embedding_model(built, None, {"coco-ssd", "gone"}) == "mobilenet"  # not embedding models
+    assert choose_embedding_model(built, "mobilenet", {"centernet"}) == "mobilenet"  # ?model= wins
+    note = embedding_note("centernet", [dict(m, title=m["name"].title()) for m in built], "mobilenet")
+    assert note.startswith("embeddings: Centernet, the model the examples saved") and "?model=mobilenet" in note
+    assert embedding_note("mobilenet", built, "mobilenet") == "embeddings: mobilenet"
+
+
+def test_the_models_with_a_saved_dataset():
+    bridge = FakeBridge()
+    bridge.saved = ("centernet", "mobilenet")
+    assert run(saved_models(bridge)) == {"centernet", "mobilenet"}
 
 
 def test_k_strictness_and_thumbnails_travel_with_the_dataset():

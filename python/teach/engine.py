@@ -1,0 +1,117 @@
+"""Teach's models on one TF.js backend: the embedding model, and the detector "Teach objects" uses.
+
+The detector is the embedding model itself when it detects (CenterNet); beside a model that only
+embeds (MobileNet) it is the best detector built (COCO-SSD), fetched only once "Teach objects" is on:
+a visit that never ticks it never loads one. Either way the main object's crop is embedded by the
+embedding model (`Embedder.embed_boxes`), as Detect's naming does.
+
+Example:
+    engine = TeachEngine(bridge, page, models, "mobilenet")
+    manifest = await engine.start(bridge.query_param("backend"))   # backend, model, warm-up
+    if engine.can_find_objects:
+        finder = await engine.object_finder()             # loads COCO-SSD the first time
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from models import backend
+from models.choice import detector_order
+from models.detector import Detector, detector_of
+from models.embedder import Embedder
+from models.model_files import Manifest, ModelError, ModelFiles
+from teach.object_finder import ObjectFinder
+
+
+def embedding_note(used: str, models: list[dict], default: str) -> str:
+    """What the classes are embedded with; beside a model other than the default (`models.choice`
+    keeps the model of a dataset saved with an earlier default), how to start anew with the default.
+
+    Example:
+        >>> built = [{"name": "centernet", "title": "CenterNet"}, {"name": "mobilenet", "title": "MobileNet V2"}]
+        >>> embedding_note("centernet", built, "mobilenet")[:80]
+        'embeddings: CenterNet, the model the examples saved in this browser were taught'
+    """
+    titles = {m["name"]: m.get("title", m["name"]) for m in models}
+    note = f"embeddings: {titles.get(used, used)}"
+    if used == default:
+        return note
+    return (f"{note}, the model the examples saved in this browser were taught with (the default is now "
+            f"{titles.get(default, default)}: open index.html?model={default} to teach a new set with it; these "
+            "examples stay saved)")
+
+
+class TeachEngine:
+    def __init__(self, bridge, page, models: list[dict], model_name: str):
+        self.b = bridge
+        self.page = page
+        self.models = models          # models/index.json's list
+        self.model_name = model_name  # the embedding model
+        self.embedder: Embedder | None = None
+        self.objects: ObjectFinder | None = None  # None until loaded (or where no detector is built)
+        self._own_detector = False    # the embedding model finds objects itself
+        self._detectors = [m for m in models if m.get("task") == "detection"]
+        self._finding: asyncio.Future | None = None  # the detector being loaded
+
+    @property
+    def can_find_objects(self) -> bool:
+        return self._own_detector or bool(self._detectors)
+
+    async def start(self, requested: str | None, exclude: tuple[str, ...] = ()) -> Manifest:
+        """Backend, verified model files, warm-up. Again after a lost WebGL context (`exclude`)."""
+        self.page.loading("Starting TF.js…")
+        backend_name = await backend.choose(self.b, requested, exclude)
+        files = ModelFiles(self.b, f"models/{self.model_name}",
+                           progress=lambda d, t: self.page.loading("Loading the model…", d, t))
+        manifest = await files.manifest()
+        model, labels = await files.load(manifest)
+        self.dispose()
+        self.embedder = Embedder(self.b, model, manifest)
+        detector = detector_of(self.b, model, manifest, labels)  # the model may find objects too
+        self._own_detector = detector is not None
+        self.objects = None if detector is None else ObjectFinder(detector, self.embedder)
+        self.page.loading("Warming up the model (the first run compiles shaders)…")
+        await self._warm_up()
+        self.page.status(backend_name, manifest.title, manifest.weights)
+        return manifest
+
+    async def _warm_up(self) -> None:
+        """One embedding read back: WebGL compiles its shaders lazily, and only a read waits for them."""
+        blank = self.b.make("canvas")
+        blank.width, blank.height = self.embedder.input_size
+        embedding = self.embedder.embed(blank)
+        try:
+            await self.b.read_floats(embedding)
+        finally:
+            self.b.dispose(embedding)
+
+    async def object_finder(self, progress=None) -> ObjectFinder | None:
+        """The finder of main objects, loading the first detector that loads (its files verified, its
+        shaders warmed up; `progress(done, total)` in bytes); None, and a message, when none does.
+        Callers while it loads (the box just ticked, a file added) wait for the same load."""
+        if self.objects is not None or not self._detectors:
+            return self.objects
+        if self._finding is None or self._finding.done():
+            self._finding = asyncio.ensure_future(self._load_finder(progress))
+        return await asyncio.shield(self._finding)
+
+    async def _load_finder(self, progress) -> ObjectFinder | None:
+        failures = []
+        for name in detector_order(self._detectors, None):
+            try:
+                detector = await Detector.load_warmed(self.b, f"models/{name}", progress)
+            except ModelError as error:
+                failures.append(str(error))
+                continue
+            self.objects = ObjectFinder(detector, self.embedder)
+            return self.objects
+        self.page.message(f"“Teach objects” needs an object detector, and none loaded: {' '.join(failures)}")
+        return None
+
+    def dispose(self) -> None:
+        if self.objects is not None:
+            self.objects.dispose()
+        if self.embedder is not None:
+            self.embedder.dispose()
+        self.objects = self.embedder = None
