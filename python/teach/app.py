@@ -21,6 +21,7 @@ from teach.object_finder import ObjectFinder
 from teach.prediction_view import PredictionView
 from teach.record_buttons import RecordButtons
 from teach.settings import TeachSettings
+from teach.what_it_sees import WhatItSees
 from web.camera import Camera, CameraControls, message_for
 from web.frame_loop import FrameLoop
 from web.image_files import ImageFiles
@@ -45,6 +46,7 @@ class TeachApp:
         self.trainer: KnnTrainer | None = None
         self.loop = self._new_loop()
         self.prediction = PredictionView(bridge, self.cards)
+        self.sees = WhatItSees(bridge)  # "What MobileNet sees": the frame's ImageNet top 3
 
     # ------------------------------------------------------------ start-up
 
@@ -90,6 +92,7 @@ class TeachApp:
         if self.embedder is not None:
             self.embedder.dispose()
         self.embedder = Embedder(self.b, model, manifest)
+        self.sees.use(self.embedder, labels)
         detector = detector_of(self.b, model, manifest, labels)  # the model may find objects too
         self.objects = None if detector is None else ObjectFinder(detector, self.embedder)
         self.page.loading("Warming up the model (the first run compiles shaders)…")
@@ -159,11 +162,17 @@ class TeachApp:
     # ------------------------------------------------------------ the frame
 
     async def step(self) -> bool:
-        """One camera frame; idle (no GPU work queued) until there is something to add or predict."""
-        if not self.camera.ready() or not (self.buttons.pending() or self.classes.has_examples()):
+        """One camera frame; idle (no GPU work queued) until there is something to add, predict or see."""
+        sees = self.sees.active and not self.settings.teach_objects  # the whole frame's classes, same run
+        if not self.camera.ready() or not (sees or self.buttons.pending() or self.classes.has_examples()):
             return False
         target = self.buttons.target()
-        found = await self._embed(self.video)
+        scores = None
+        if sees:
+            embedding, scores = self.embedder.embed_and_scores(self.video)
+            found = embedding, None
+        else:
+            found = await self._embed(self.video)
         if found is None:
             self._no_object("camera", target)
             return True
@@ -172,8 +181,11 @@ class TeachApp:
             if target is not None:
                 await self._add(target, embedding, self.video, region)
             await self._predict(embedding, "camera")
+            if scores is not None:
+                await self.sees.frame(scores)
         finally:
             self.b.dispose(embedding)
+            self.b.dispose(scores)
         return True
 
     async def _embed(self, source, model_input=None) -> tuple[object, tuple | None] | None:
@@ -231,6 +243,7 @@ class TeachApp:
         b.listen(b.el("camera-start"), "click", lambda _e: self.page.spawn(self.start_camera()))
         self.camera_controls.wire()
         self.settings.wire()
+        self.sees.wire()
         b.listen(b.el("dataset-save"), "click", lambda _e: self.page.spawn(self.store.save_file()))
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
         b.listen(b.el("camera-resume"), "click", lambda _e: self.resume_camera())
@@ -263,6 +276,8 @@ class TeachApp:
             still.replaceChildren(self.b.snapshot(bitmap, bitmap.width, bitmap.height))
             self.b.set_hidden("still", False)
             await self._predict(embedding, name)
+            if self.sees.active:
+                await self.sees.still(self.b.snapshot(bitmap, *self.embedder.input_size))
         await self._embed_files(self.b.take_files(input_element), use)
 
     def resume_camera(self) -> None:
