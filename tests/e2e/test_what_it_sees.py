@@ -29,7 +29,7 @@ def seen(page) -> list[str]:
     return [text.rsplit(" ", 1)[0] for text in texts]
 
 
-def test_mobilenet_names_the_cat_and_the_coffee_before_any_class_is_taught(open_page, chelsea_video, tmp_path):
+def test_mobilenet_names_the_cat_and_the_coffee_before_any_class_is_taught(open_page, chelsea_video, tmp_path, measured):
     opened = open_page("?model=mobilenet", video=chelsea_video)
     opened.wait_ready()
     page = opened.page
@@ -42,6 +42,7 @@ def test_mobilenet_names_the_cat_and_the_coffee_before_any_class_is_taught(open_
     log = tensors_per_frame(opened, 6)
     assert len(set(log)) == 1, f"numTensors changed over the frames: {sorted(set(log))}"
     names = seen(page)
+    measured(f"camera (chelsea) top 3 on {opened.backend()}: {page.eval_on_selector_all('#sees-list li', 'l => l.map(i => i.textContent)')}")
     assert len(names) == 3 and CATS & set(names), names
     assert page.get_attribute("#sees", "data-top") in CATS
     assert page.text_content("#predicted") == "add examples to start"
@@ -53,6 +54,7 @@ def test_mobilenet_names_the_cat_and_the_coffee_before_any_class_is_taught(open_
     page.set_input_files("#classify-file", str(coffee))
     page.wait_for_selector("#prediction[data-source='coffee.png']", state="attached", timeout=60_000)
     page.wait_for_selector("#sees[data-source=file]", state="attached", timeout=60_000)
+    measured(f"coffee.png top 3: {page.eval_on_selector_all('#sees-list li', 'l => l.map(i => i.textContent)')}")
     assert COFFEE & set(seen(page)), seen(page)
     page.click("#camera-resume")
     page.wait_for_selector("#sees[data-source=camera]", state="attached", timeout=60_000)
