@@ -189,10 +189,12 @@ class SeeingBridge(FakeBridge):
 
     async def computed(self, tensor):
         assert not tensor.disposed
-        self.log = vars(self).get("log", []) + [("computed", tensor.name)]
+        self.waited = vars(self).get("waited", []) + [tensor.name]
 
     def top_k(self, scores, k):
         assert self.tidy_depth, "topk outside tidy"
+        if self.backend == "webgl":  # TF.js's WebGL topk would read the scores synchronously
+            assert scores.name in vars(self).get("waited", []), "topk before the scores were computed"
         ranked = sorted(enumerate(scores.values), key=lambda pair: -pair[1])[:k]
         return self._tensor("top", [p for _i, p in ranked] + [float(i) for i, _p in ranked])
 
@@ -234,6 +236,16 @@ def test_one_model_run_gives_the_embedding_and_the_top_classes():
     assert sorted(bridge.live_tensors()) == sorted([embedding.name, probabilities.name])  # top's own freed
     embedding.dispose(), probabilities.dispose()
     assert bridge.live_tensors() == []
+
+
+def test_on_webgl_the_scores_are_awaited_before_topk_and_elsewhere_not():
+    for backend, waits in (("webgl", 1), ("wasm", 0)):
+        bridge = SeeingBridge(outputs={"pool": [1.0, 0, 0, 0], "softmax-node": scores({TABBY: 0.9})})
+        bridge.backend = backend
+        embedder = Embedder(bridge, FakeModel(), manifest(MOBILENET))
+        embedding, probabilities = embedder.embed_and_scores("video")
+        assert run(embedder.top(probabilities, 1))[0][0] == TABBY
+        assert len(vars(bridge).get("waited", [])) == waits
 
 
 def test_logits_alone_go_through_a_softmax_and_a_plain_embedder_does_not_see():
