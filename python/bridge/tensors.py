@@ -19,7 +19,8 @@ from .dom import document
 __all__ = ["tf", "set_backend", "backend_name", "num_tensors", "webgl_canvas", "on_webgl_lost", "webgl_renderer",
            "load_graph_model", "tidy", "dispose", "read_floats", "pixels", "prepare_input", "execute",
            "execute_async", "dispose_all", "best_class_per_box", "flatten", "mirrored", "tensor_from_floats", "unit_rows",
-           "tensor_bytes", "unit", "append_rows", "example_rows", "rows_at", "join_rows", "similarities", "computed", "nearest", "crop_boxes"]
+           "tensor_bytes", "unit", "append_rows", "example_rows", "rows_at", "join_rows", "similarities", "computed", "nearest", "crop_boxes",
+           "pair", "tidy_pair", "softmax", "top_k"]
 
 tf = Members(js.tf)  # only functions and namespaces are read from it: nothing that changes
 
@@ -84,6 +85,18 @@ async def load_graph_model(model_json: dict, weight_specs: list, weight_data):
 def tidy(fn):
     """Run `fn` (a kept proxy) inside tf.tidy: every intermediate tensor is freed on return."""
     return tf.tidy(fn)
+
+
+def pair(first, second):
+    """Two tensors as one JS array: what a function run by `tidy_pair` returns."""
+    return js_value([first, second])
+
+
+def tidy_pair(fn) -> tuple:
+    """Run `fn` (a kept proxy returning `pair(a, b)`) inside tf.tidy: a and b outlive it (the caller
+    disposes both), every other tensor made on the way is freed."""
+    both = tf.tidy(fn)
+    return both[0], both[1]
 
 
 def dispose(tensor) -> None:
@@ -219,6 +232,19 @@ def nearest(similarity, k: int):
     similarities (best first), then those examples' indices (exact as float32 below 2**24)."""
     top = tf.topk(similarity, k)
     return tf.concat(js_value([top.values, tf.cast(top.indices, "float32")]), 1)
+
+
+def softmax(logits):
+    """Probabilities from logits (along the last axis); inside tidy()."""
+    return tf.softmax(logits)
+
+
+def top_k(scores, k: int):
+    """The k highest of `scores` (any shape, read as one row) for one read: [2k] float32, k values
+    (best first), then their indices. Inside tidy(), after `computed(scores)` on WebGL (see there)."""
+    top = tf.topk(flatten(scores), k)
+    return tf.concat(js_value([top.values, tf.cast(top.indices, "float32")]), 0)
+
 
 def crop_boxes(frame, boxes: list[tuple], size: int, low: float, high: float):
     """Pixels [H, W, 3] -> float32 [n, size, size, 3] in [low, high]: each box (x1, y1, x2, y2 as

@@ -1,11 +1,16 @@
 """Image -> embedding vector with the model the converter built (MobileNet, or CenterNet's backbone).
 
 `embed` (the whole frame) and `embed_boxes` (objects in it) return one tensor that the caller
-disposes; everything made on the way is freed by tf.tidy. Both pages embed objects here: Teach its
+disposes; everything made on the way is freed by tf.tidy. A model that also names classes (MobileNet:
+ImageNet's 1001) gives, from the same run, the frame's class probabilities (`embed_and_scores`), and
+`top` reads back only their k best (Teach's "What MobileNet sees"). Both pages embed objects here: Teach its
 examples from detected objects, Detect the boxes it names, so the two agree by construction.
 
 Example:
     vectors = embedder.embed_boxes(video, [(0.1, 0.2, 0.5, 0.9), (0.6, 0.1, 0.9, 0.4)])   # [2, size]
+    if embedder.sees:
+        embedding, scores = embedder.embed_and_scores(video)     # one model run; dispose both
+        best = await embedder.top(scores, 3)                     # [(label index, probability), ...]
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ class Embedder:
         self.owns_model = owns_model
         self.size = int(manifest.embedding_size)
         self._node = [manifest.outputs["embedding"]]
+        # Class scores: probabilities as the model gives them, else its logits through a softmax.
+        self._scores_node = manifest.outputs.get("probabilities") or manifest.outputs.get("logits")
+        self._softmax = "probabilities" not in manifest.outputs
+        self._k = 0
         self._input_size = list(manifest.input_size)
         self.crop_size = CROP_SIZES.get(manifest.name, min(self._input_size))
         self._source = None
@@ -38,6 +47,8 @@ class Embedder:
         self._mirror = False
         self._in_tidy = bridge.keep(self._embed_now)  # proxies for the page's lifetime
         self._boxes_in_tidy = bridge.keep(self._embed_boxes_now)
+        self._both_in_tidy = bridge.keep(self._embed_and_score_now) if self.sees else None
+        self._top_in_tidy = bridge.keep(lambda: bridge.top_k(self._source, self._k)) if self.sees else None
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -47,13 +58,26 @@ class Embedder:
     def name(self) -> str:
         return self.manifest.name
 
-    def _embed_now(self):
+    @property
+    def sees(self) -> bool:
+        """The model names classes too (its manifest has a "probabilities" or "logits" output)."""
+        return self._scores_node is not None
+
+    def _frame_input(self):
         frame = self.bridge.pixels(self._source)
         if self._mirror:
             frame = self.bridge.mirrored(frame, 1)
         low, high = self.manifest.input_range
-        inputs = self.bridge.prepare_input(frame, self._input_size, low, high)
-        return self.bridge.flatten(self.bridge.execute(self.model, inputs, self._node)[0])
+        return self.bridge.prepare_input(frame, self._input_size, low, high)
+
+    def _embed_now(self):
+        return self.bridge.flatten(self.bridge.execute(self.model, self._frame_input(), self._node)[0])
+
+    def _embed_and_score_now(self):
+        embedding, scores = self.bridge.execute(self.model, self._frame_input(), self._node + [self._scores_node])
+        if self._softmax:
+            scores = self.bridge.softmax(scores)
+        return self.bridge.pair(self.bridge.flatten(embedding), self.bridge.flatten(scores))
 
     def _embed_boxes_now(self):
         low, high = self.manifest.input_range
@@ -78,12 +102,40 @@ class Embedder:
         finally:
             self._source, self._boxes, self._mirror = None, [], False
 
+    def embed_and_scores(self, source):
+        """(embedding, class probabilities [C]) of the whole frame from one run of the model; the
+        caller disposes both. Only where `sees`."""
+        self._source = source
+        try:
+            return self.bridge.tidy_pair(self._both_in_tidy)
+        finally:
+            self._source = None
+
+    async def top(self, scores, k: int) -> list[tuple[int, float]]:
+        """The k most probable classes of `scores` (from `embed_and_scores`), best first, as (label
+        index, probability); `scores` stays the caller's. One read of 2k floats; on WebGL a wait for
+        the values first (TF.js's WebGL topk would read them synchronously, holding the page: see
+        bridge.computed). Elsewhere the values exist already, and a wait would cost a task hop a frame."""
+        if self.bridge.backend_name() == "webgl":
+            await self.bridge.computed(scores)
+        self._source, self._k = scores, k
+        try:
+            packed = self.bridge.tidy(self._top_in_tidy)
+        finally:
+            self._source = None
+        try:
+            values = await self.bridge.read_floats(packed)
+        finally:
+            self.bridge.dispose(packed)
+        return [(int(index), probability) for probability, index in zip(values[:k], values[k:])]
+
     def dispose(self) -> None:
         """Frees the model (an Embedder over a detector's model leaves that to the detector)."""
         if self.owns_model:
             self.model.dispose()
-        for proxy in (self._in_tidy, self._boxes_in_tidy):
-            self.bridge.release(proxy)
+        for proxy in (self._in_tidy, self._boxes_in_tidy, self._both_in_tidy, self._top_in_tidy):
+            if proxy is not None:
+                self.bridge.release(proxy)
 
 
 async def load_embedder(bridge, base_url: str, progress=None) -> Embedder:

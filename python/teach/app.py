@@ -18,6 +18,7 @@ from teach.evaluation_panel import EvaluationPanel
 from teach.prediction_view import PredictionView
 from teach.record_buttons import RecordButtons
 from teach.settings import TeachSettings
+from teach.what_it_sees import WhatItSees
 from web.camera import Camera, CameraControls, message_for
 from web.formatting import format_bytes
 from web.frame_loop import FrameLoop
@@ -42,6 +43,7 @@ class TeachApp:
         self.trainer: KnnTrainer | None = None
         self.loop = self._new_loop()
         self.prediction = PredictionView(bridge, self.cards)
+        self.sees = WhatItSees(bridge)  # "What MobileNet sees": the frame's ImageNet top 3
 
     # ------------------------------------------------------------ start-up
 
@@ -86,6 +88,7 @@ class TeachApp:
     async def _start_engine(self, requested: str | None, exclude: tuple[str, ...] = ()):
         """Backend, model, warm-up (teach/engine.py); on WebGL, a lost context restarts it elsewhere."""
         manifest = await self.engine.start(requested, exclude)
+        self.sees.use(self.embedder, self.engine.labels)
         self.b.on_webgl_lost(lambda: self.page.spawn(self._recover_from_lost_webgl()))
         return manifest
 
@@ -156,13 +159,19 @@ class TeachApp:
     # ------------------------------------------------------------ the frame
 
     async def step(self) -> bool:
-        """One camera frame; idle (no GPU work queued) until there is something to add or predict."""
-        if not self.camera.ready() or not (self.buttons.pending() or self.classes.has_examples()):
+        """One camera frame; idle (no GPU work queued) until there is something to add, predict or see."""
+        sees = self.sees.active and not self.settings.teach_objects  # the whole frame's classes, same run
+        if not self.camera.ready() or not (sees or self.buttons.pending() or self.classes.has_examples()):
             return False
         if self.settings.teach_objects and self.engine.objects is None:
             return False  # its detector is still loading
         target = self.buttons.target()
-        found = await self._embed(self.video)
+        scores = None
+        if sees:
+            embedding, scores = self.embedder.embed_and_scores(self.video)
+            found = embedding, None
+        else:
+            found = await self._embed(self.video)
         if found is None:
             self._no_object("camera", target)
             return True
@@ -171,8 +180,11 @@ class TeachApp:
             if target is not None:
                 await self._add(target, embedding, self.video, region)
             await self._predict(embedding, "camera")
+            if scores is not None:
+                await self.sees.frame(scores)
         finally:
             self.b.dispose(embedding)
+            self.b.dispose(scores)
         return True
 
     async def _embed(self, source, model_input=None) -> tuple[object, tuple | None] | None:
@@ -233,6 +245,7 @@ class TeachApp:
         b.listen(b.el("camera-start"), "click", lambda _e: self.page.spawn(self.start_camera()))
         self.camera_controls.wire()
         self.settings.wire()
+        self.sees.wire()
         b.listen(b.el("dataset-save"), "click", lambda _e: self.page.spawn(self.store.save_file()))
         b.listen(b.el("dataset-load"), "change", lambda e: self.page.spawn(self.load_file(e.target)))
         b.listen(b.el("camera-resume"), "click", lambda _e: self.resume_camera())
@@ -265,6 +278,8 @@ class TeachApp:
             still.replaceChildren(self.b.snapshot(bitmap, bitmap.width, bitmap.height))
             self.b.set_hidden("still", False)
             await self._predict(embedding, name)
+            if self.sees.active:
+                await self.sees.still(self.b.snapshot(bitmap, *self.embedder.input_size))
         await self._embed_files(self.b.take_files(input_element), use)
 
     def resume_camera(self) -> None:

@@ -49,6 +49,7 @@ class TeachEngine:
         self.models = models          # models/index.json's list
         self.model_name = model_name  # the embedding model
         self.embedder: Embedder | None = None
+        self.labels: list = []        # the embedding model's class names, if it classifies (ImageNet's)
         self.objects: ObjectFinder | None = None  # None until loaded (or where no detector is built)
         self._own_detector = False    # the embedding model finds objects itself
         self._detectors = [m for m in models if m.get("task") == "detection"]
@@ -67,7 +68,7 @@ class TeachEngine:
         manifest = await files.manifest()
         model, labels = await files.load(manifest)
         self.dispose()
-        self.embedder = Embedder(self.b, model, manifest)
+        self.embedder, self.labels = Embedder(self.b, model, manifest), labels
         detector = detector_of(self.b, model, manifest, labels)  # the model may find objects too
         self._own_detector = detector is not None
         self.objects = None if detector is None else ObjectFinder(detector, self.embedder)
@@ -77,14 +78,17 @@ class TeachEngine:
         return manifest
 
     async def _warm_up(self) -> None:
-        """One embedding read back: WebGL compiles its shaders lazily, and only a read waits for them."""
+        """One run read back: WebGL compiles its shaders lazily, and only a read waits for them. With
+        the class scores too where the model has them ("What MobileNet sees" runs both per frame)."""
         blank = self.b.make("canvas")
         blank.width, blank.height = self.embedder.input_size
-        embedding = self.embedder.embed(blank)
+        outputs = self.embedder.embed_and_scores(blank) if self.embedder.sees else (self.embedder.embed(blank),)
         try:
-            await self.b.read_floats(embedding)
+            for output in outputs:
+                await self.b.read_floats(output)
         finally:
-            self.b.dispose(embedding)
+            for output in outputs:
+                self.b.dispose(output)
 
     async def object_finder(self, progress=None) -> ObjectFinder | None:
         """The finder of main objects, loading the first detector that loads (its files verified, its
