@@ -20,7 +20,6 @@ from teach.record_buttons import RecordButtons
 from teach.settings import TeachSettings
 from teach.what_it_sees import WhatItSees
 from web.camera import Camera, CameraControls, message_for
-from web.formatting import format_bytes
 from web.frame_loop import FrameLoop
 from web.image_files import ImageFiles
 from web.screen_wake import ScreenWake
@@ -94,15 +93,8 @@ class TeachApp:
 
     async def _find_objects(self) -> None:
         """"Teach objects" is on: the detector it needs, loaded now if the embedding model is none."""
-        if self.engine.objects is not None:
-            return
-        def progress(done, total):
-            self.page.message(f"Loading the object detector for “Teach objects”… {format_bytes(done)} of "
-                              f"{format_bytes(total)}", kind="info")
-        if await self.engine.object_finder(progress) is None:
+        if await self.engine.object_finder() is None:
             self.settings.teach_objects_failed()
-        else:
-            self.page.clear_message()
 
     async def _recover_from_lost_webgl(self) -> None:
         """The GPU took the WebGL context (driver reset, too many tabs): carry on on wasm or cpu.

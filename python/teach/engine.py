@@ -22,6 +22,7 @@ from models.detector import Detector, detector_of
 from models.embedder import Embedder
 from models.model_files import Manifest, ModelError, ModelFiles
 from teach.object_finder import ObjectFinder
+from web.formatting import format_bytes
 
 
 def embedding_note(used: str, models: list[dict], default: str) -> str:
@@ -90,24 +91,29 @@ class TeachEngine:
             for output in outputs:
                 self.b.dispose(output)
 
-    async def object_finder(self, progress=None) -> ObjectFinder | None:
+    async def object_finder(self) -> ObjectFinder | None:
         """The finder of main objects, loading the first detector that loads (its files verified, its
-        shaders warmed up; `progress(done, total)` in bytes); None, and a message, when none does.
-        Callers while it loads (the box just ticked, a file added) wait for the same load."""
+        shaders warmed up, the page saying how far); None, and a message, when none does. Callers
+        while it loads (the box just ticked, a file added) wait for the same load."""
         if self.objects is not None or not self._detectors:
             return self.objects
         if self._finding is None or self._finding.done():
-            self._finding = asyncio.ensure_future(self._load_finder(progress))
+            self._finding = asyncio.ensure_future(self._load_finder())
         return await asyncio.shield(self._finding)
 
-    async def _load_finder(self, progress) -> ObjectFinder | None:
+    def _progress(self, done: int, total: int) -> None:
+        self.page.message(f"Loading the object detector for “Teach objects”… {format_bytes(done)} of "
+                          f"{format_bytes(total)}", kind="info")
+
+    async def _load_finder(self) -> ObjectFinder | None:
         failures = []
         for name in detector_order(self._detectors, None):
             try:
-                detector = await Detector.load_warmed(self.b, f"models/{name}", progress)
+                detector = await Detector.load_warmed(self.b, f"models/{name}", self._progress)
             except ModelError as error:
                 failures.append(str(error))
                 continue
+            self.page.clear_message()
             self.objects = ObjectFinder(detector, self.embedder)
             return self.objects
         self.page.message(f"“Teach objects” needs an object detector, and none loaded: {' '.join(failures)}")
