@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from support import browser_log
+
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -59,7 +61,7 @@ def site_url(static_server) -> str:
 
 
 @pytest.fixture(scope="session")
-def chromium(playwright):
+def chromium(playwright, tmp_path_factory):
     """Factory: chromium(video=None, cameras=1) -> Browser from Debian's Chromium, fake cameras playing `video`.
 
     Camera permission is granted or refused per context (context.grant_permissions), not by a flag,
@@ -77,10 +79,13 @@ def chromium(playwright):
             fake = "--use-fake-device-for-media-stream" + (f"=device-count={cameras}" if cameras > 1 else "")
             # CHROMIUM_ARGS: more switches for a diagnosis, e.g. "--enable-logging=stderr --v=1" (with
             # DEBUG=pw:browser, Playwright prints the browser's output)
-            args = [fake, "--autoplay-policy=no-user-gesture-required", *os.environ.get("CHROMIUM_ARGS", "").split()]
+            log = tmp_path_factory.mktemp("chromium-log") / "browser.log"
+            args = [fake, "--autoplay-policy=no-user-gesture-required", "--enable-logging", "--v=0",
+                    f"--log-file={log}", *os.environ.get("CHROMIUM_ARGS", "").split()]
             if video is not None:
                 args.append(f"--use-file-for-fake-video-capture={video}")
             browsers[key] = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+            browser_log.BROWSER_LOGS[browsers[key]] = log
         return browsers[key]
 
     yield launch

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from skimage import data as photos
 
+from support import browser_log
 from support.datasets import write_dataset
 from support.y4m import fit, write_y4m
 
@@ -132,7 +133,11 @@ def open_page(chromium, site_url):
 
     `device`: more browser-context options (a phone: support.devices.PHONE); `cameras`: how many fake cameras;
     `init_script`: JavaScript run in the page before any of its own."""
-    contexts = []
+    contexts, crashes = [], []
+
+    def crashed(opened: OpenedPage) -> None:
+        opened.errors.append(f"renderer crashed at {time.strftime('%H:%M:%S')}")
+        crashes.append(opened)
 
     def open_(path: str = "", video=None, camera: bool = True, base: str | None = None,
               bypass_csp: bool = True, device: dict | None = None, cameras: int = 1,
@@ -149,12 +154,16 @@ def open_page(chromium, site_url):
         opened = OpenedPage(page, base)
         context.on("request", lambda request: opened.requests.append(request.url))
         page.on("pageerror", lambda error: opened.errors.append(str(error)))
-        page.on("crash", lambda _page: opened.errors.append(f"renderer crashed at {time.strftime('%H:%M:%S')}"))
+        page.on("crash", lambda _page: crashed(opened))
         page.goto(base + path)
         return opened
 
     yield open_
     browsers = {context.browser for context in contexts}
+    if crashes:  # the browser's own words on it, printed with this test's output
+        time.sleep(1)  # the browser writes its log a moment after the crash event
+        for browser in browsers:
+            print("\nthe browser's log on the crash:\n" + "\n".join(browser_log.crash_lines(browser)), file=sys.stderr)
     for context in contexts:
         context.close()
     for browser in browsers:
