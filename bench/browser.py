@@ -5,11 +5,14 @@ bringing it to its frame loop, timing a window of frames, and recording why a me
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
 from pathlib import Path
 
 from support.datasets import write_dataset
+
+from bench import SITE
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 BACKENDS = ("webgl", "wasm", "cpu")
@@ -81,9 +84,19 @@ URLS = {
     ("detect", "python"): "detect.html?backend={backend}",
     ("detect", "js"): "bench/detect.html?backend={backend}",
 }
-# The plain-JS Detect page runs CenterNet only: where frames are compared, the Python page runs it too
-# (its default is COCO-SSD, which the cold part and its first-visit bytes measure).
+# The query parameter that names each page's model, on the Python and the plain-JS page alike.
+MODEL_PARAM = {"teach": "model", "detect": "detector"}
+# The naming part's frame is measured with CenterNet (five boxes at >= 50%; its crops are embedded by
+# CenterNet's own backbone), on both pages; the loop part measures each page's default model.
 SAME_DETECTOR = "&detector=centernet"
+
+
+def site_models() -> dict:
+    """The built site's models/index.json: "defaults" (the model each page runs when no `?model=` /
+    `?detector=` names one) and each model's embedding size."""
+    index = json.loads((SITE / "models" / "index.json").read_text(encoding="utf-8"))
+    return {"defaults": index.get("defaults", {}), "title": {m["name"]: m.get("title") for m in index["models"]},
+            "embedding_size": {m["name"]: m.get("embedding_size") for m in index["models"]}}
 
 
 def launch(playwright, video: Path):
@@ -94,12 +107,31 @@ def launch(playwright, video: Path):
 
 
 class Bench:
-    """One browser, the server's base URL, and the Teach dataset file the Python pages load."""
+    """One browser, the server's base URL, the site's default models, and the Teach dataset files the
+    Python pages load (one per embedding model: a page refuses a dataset of another model's embeddings)."""
 
     def __init__(self, browser, base: str, work: Path):
         self.browser = browser
         self.base = base
-        self.dataset = write_dataset(work / "dataset.json", {"A": EXAMPLES_PER_CLASS, "B": EXAMPLES_PER_CLASS})
+        self.work = work
+        models = site_models()
+        self.defaults = models["defaults"]
+        self.embedding_size = models["embedding_size"]
+        self.title = models["title"]
+        self.datasets: dict[str, Path] = {}
+        self.dataset = self.dataset_for("centernet")  # Detect's naming embeds its boxes with CenterNet
+
+    def dataset_for(self, model: str) -> Path:
+        """A dataset file of EXAMPLES_PER_CLASS random examples in classes A and B, for `model`."""
+        if model not in self.datasets:
+            self.datasets[model] = write_dataset(self.work / f"dataset-{model}.json",
+                                                 {"A": EXAMPLES_PER_CLASS, "B": EXAMPLES_PER_CLASS},
+                                                 model=model, size=self.embedding_size[model])
+        return self.datasets[model]
+
+    def model(self, demo: str, model: str | None = None) -> str:
+        """`model`, or the model `demo`'s page runs by default."""
+        return model or self.defaults.get(demo) or "centernet"
 
     def context(self, heap_layout: bool = False):
         context = self.browser.new_context(permissions=["camera"])
@@ -108,18 +140,26 @@ class Bench:
             context.add_init_script(HEAP_LAYOUT)
         return context
 
-    def open(self, context, demo: str, impl: str, backend: str, boot_s: float, query: str = ""):
-        """Open one page (`query`: more of its URL's query) and bring it to its loop; returns the page
-        (raises TimeoutError when too slow)."""
+    def open(self, context, demo: str, impl: str, backend: str, boot_s: float, model: str | None = None):
+        """Open one page running `model` (None: the page's default) and bring it to its loop; returns
+        the page (raises TimeoutError when too slow). The plain-JS page is told the model by name; the
+        Python page only when it is not its default, so a default is measured as a visitor gets it."""
         page = context.new_page()
+        model = self.model(demo, model)
+        query = f"&{MODEL_PARAM[demo]}={model}" if impl == "js" or model != self.model(demo) else ""
         page.goto(self.base + URLS[demo, impl].format(backend=backend, examples=EXAMPLES_PER_CLASS) + query)
         wait_ready(page, f"{demo}/{impl}", boot_s)
         ran = page.evaluate("tf.getBackend()")
         if ran != backend:
             raise RuntimeError(f"{demo}/{impl}: asked for {backend}, {ran} ran")
+        # The Python page shows its model's title, the plain-JS page names it on <body>.
+        shown = page.text_content("#status-model") if impl == "python" else page.get_attribute("body", "data-model")
+        expected = (self.title.get(model) or model) if impl == "python" else model
+        if not (shown or "").startswith(expected):
+            raise RuntimeError(f"{demo}/{impl}: asked for {model}, it runs {shown!r}")
         if impl == "python" and demo == "teach" and not page.query_selector(
                 f".class-card .count[data-count='{EXAMPLES_PER_CLASS}']"):
-            page.set_input_files("#dataset-load", str(self.dataset))
+            page.set_input_files("#dataset-load", str(self.dataset_for(model)))
         if impl == "python" and demo == "detect":
             page.click("#camera-start")
         wait_first_frame(page, boot_s)

@@ -1,4 +1,6 @@
-"""The loop part: frames per second, Python page vs plain-JS page, Teach and Detect, each backend.
+"""The loop part: frames per second, Python page vs plain-JS page, Teach and Detect, each backend,
+both pages running the same model: by default the model each Python page runs by default (the site's
+models/index.json "defaults"; Teach MobileNet, Detect COCO-SSD), or the one `models` names per demo.
 
 In each round both pages are loaded afresh and measured back to back, one at a time (order
 alternating); ratio and overhead are medians of the per-round pairs. On wasm also the CPU time per
@@ -11,11 +13,12 @@ from __future__ import annotations
 import statistics
 import time
 
-from bench.browser import SAME_DETECTOR, Bench, frame_window, recorded
+from bench.browser import Bench, frame_window, recorded
 from bench.table import summary_loop
 
-# Per page and backend: (frames per window, rounds, seconds allowed to boot). A frame costs ~60 ms
-# (Teach) / ~110 ms (Detect) on wasm here, ~1.5 s / ~8 s on SwiftShader webgl, and more on cpu. Each
+# Per page and backend: (frames per window, rounds, seconds allowed to boot). On wasm here a frame costs
+# ~60 ms on Teach and ~110 ms on Detect (CenterNet, 2026-11; MobileNet and COCO-SSD cost about as much),
+# ~1.5 s / ~8 s on SwiftShader webgl, and more on cpu. Each
 # round loads both pages afresh: the wasm kernels' time differs by a few ms per frame between page
 # loads, more than the loop overhead being measured, so wasm gets many rounds.
 LOOP_PLAN = {
@@ -28,24 +31,31 @@ LOOP_PLAN = {
 SETTLE_FRAMES = {"wasm": 30, "webgl": 1, "cpu": 1}
 
 
-def part_loop(bench: Bench, backends: list[str], quick: bool) -> list[dict]:
+def part_loop(bench: Bench, backends: list[str], quick: bool, models: dict[str, str] | None = None,
+              rounds_override: int | None = None) -> list[dict]:
+    """`models`: the model per demo ("teach", "detect"; default: each page's default); `rounds_override`:
+    rounds per demo and backend instead of LOOP_PLAN's."""
     rows = []
     for demo in ("teach", "detect"):
+        model = bench.model(demo, (models or {}).get(demo))
         for backend in backends:
             frames, rounds, boot_s = LOOP_PLAN[demo, backend]
             if quick:
                 frames, rounds = max(1, frames // 4), 1
-            row = {"demo": demo, "backend": backend, "frames_per_window": frames, "rounds": rounds}
+            if rounds_override:
+                rounds = rounds_override
+            row = {"demo": demo, "backend": backend, "model": model, "default_model": model == bench.model(demo),
+                   "frames_per_window": frames, "rounds": rounds}
             started = time.monotonic()
             timeout_s = {"wasm": 5, "webgl": 60, "cpu": 300}[backend] * (4 if demo == "detect" else 1) * frames + 10
 
             def measure(impl: str, context) -> dict:
-                page = bench.open(context, demo, impl, backend, boot_s, SAME_DETECTOR if demo == "detect" else "")
+                page = bench.open(context, demo, impl, backend, boot_s, model)
                 frame_window(page, SETTLE_FRAMES[backend], boot_s)
                 return measured_window(page, frames, timeout_s, backend == "wasm")
             paired_rounds(row, rounds, lambda: bench.context(heap_layout=backend == "wasm"), measure)
             row["seconds"] = round(time.monotonic() - started, 1)
-            print(f"  loop {demo:6s} {backend:5s} {summary_loop(row)}", flush=True)
+            print(f"  loop {demo:6s} {backend:5s} {model} {summary_loop(row)}", flush=True)
             rows.append(row)
     return rows
 
@@ -120,6 +130,8 @@ def loop_figures(windows: dict[str, list[dict]]) -> dict:
                overhead_ms_per_frame=statistics.median(extra), overhead_range=[min(extra), max(extra)])
     if "cpu_outside_kernels_ms" in out["python"]:
         out["cpu_overhead_ms_per_frame"] = out["python"]["cpu_outside_kernels_ms"] - out["js"]["cpu_outside_kernels_ms"]
+        cpu = [py["cpu_outside_kernels_ms"] - js["cpu_outside_kernels_ms"] for py, js in pairs]
+        out["cpu_overhead_range"] = [min(cpu), max(cpu)]  # per round's pair (the figure: median per page)
     if all("heap_layout" in run for run in windows["python"] + windows["js"]):
         out["same_heap_layout"] = all(py["heap_layout"] is not None and py["heap_layout"] == js["heap_layout"]
                                       for py, js in pairs)

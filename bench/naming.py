@@ -39,7 +39,7 @@ def open_naming(bench: Bench, context, impl: str, target: str | None, boot_s: fl
     if impl == "js":
         name = f"&name={target}" if target else ""
         page.goto(bench.base + f"bench/detect.html?backend=wasm&threshold={NAMING_THRESHOLD / 100}"
-                  f"&examples={EXAMPLES_PER_CLASS}{name}")
+                  f"&examples={EXAMPLES_PER_CLASS}{name}{SAME_DETECTOR}")
     else:
         page.goto(bench.base + "detect.html?backend=wasm" + SAME_DETECTOR)
     wait_ready(page, f"detect/{impl}", boot_s)

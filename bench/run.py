@@ -62,6 +62,10 @@ def main(prog: str | None = None) -> None:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", default="loop,cold,bytes,knn,soak")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="loop part only; e.g. wasm, the cheapest pair here")
+    parser.add_argument("--loop-models", default="", help="loop part: e.g. teach=centernet,detect=centernet "
+                        "(default: each page's default model, site/models/index.json)")
+    parser.add_argument("--loop-rounds", type=int, default=0, help="loop part: rounds per demo and backend "
+                        "(default: the plan's, 8 on wasm)")
     parser.add_argument("--quick", action="store_true", help="few frames per figure: a smoke run, not a measurement")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold part: runs per page (medians over them)")
     parser.add_argument("--model-runs", type=int, default=5, help="models part: timed runs per model (medians over them)")
@@ -83,7 +87,8 @@ def main(prog: str | None = None) -> None:
         result["environment"] = environment(bench)
         print(f"renderer: {result['environment']['webgl_renderer']}", flush=True)
         if "loop" in parts:
-            result["loop"] = part_loop(bench, args.backends.split(","), args.quick)
+            loop_models = dict(pair.split("=", 1) for pair in args.loop_models.split(",") if pair)
+            result["loop"] = part_loop(bench, args.backends.split(","), args.quick, loop_models, args.loop_rounds or None)
         fastest = result["fastest_backend"] = fastest_backend(result.get("loop"))
         if parts & {"cold", "bytes"}:
             cold, loaded = part_cold(bench, fastest, 1 if args.quick else args.cold_runs)

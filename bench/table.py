@@ -34,13 +34,14 @@ def summary_loop(row: dict) -> str:
 
 def print_loop(rows: list[dict]) -> None:
     print("\nFrame loop (Python page vs plain-JS page, same model, same backend)")
-    print(f"{'demo':7s} {'backend':7s} {'py fps':>8s} {'js fps':>8s} {'ratio':>6s} {'overhead ms':>11s} "
+    print(f"{'demo':7s} {'backend':7s} {'model':10s} {'py fps':>8s} {'js fps':>8s} {'ratio':>6s} {'overhead ms':>11s} "
           f"{'CPU overhead ms':>15s} {'same heap':>9s}")
     for r in rows:
+        model = r.get("model", "–")
         if "skipped" in r:
-            print(f"{r['demo']:7s} {r['backend']:7s} skipped: {r['skipped']}")
+            print(f"{r['demo']:7s} {r['backend']:7s} {model:10s} skipped: {r['skipped']}")
         else:
-            print(f"{r['demo']:7s} {r['backend']:7s} {fmt(r['python']['fps'], 2):>8s} {fmt(r['js']['fps'], 2):>8s} "
+            print(f"{r['demo']:7s} {r['backend']:7s} {model:10s} {fmt(r['python']['fps'], 2):>8s} {fmt(r['js']['fps'], 2):>8s} "
                   f"{fmt(r['ratio'], 3):>6s} {fmt(r['overhead_ms_per_frame'], 2):>11s} "
                   f"{fmt(r.get('cpu_overhead_ms_per_frame'), 2):>15s} "
                   f"{ {True: 'yes', False: 'NO'}.get(r.get('same_heap_layout'), '–'):>9s}")

@@ -21,6 +21,15 @@ const TYB = {
     return name;
   },
 
+  // The model named by `?<param>=` (Teach: model, Detect: detector), else the page's default as the
+  // build chose it (models/index.json "defaults", python/models/choice.py): the Python page's model.
+  async modelName(param, page) {
+    const requested = TYB.params.get(param);
+    if (requested) return requested;
+    const index = await (await fetch("../models/index.json")).json();
+    return (index.defaults || {})[page] || "centernet";
+  },
+
   async model(name) {
     const base = `../models/${name}/`;
     const manifest = await (await fetch(base + "manifest.json")).json();
@@ -42,6 +51,7 @@ const TYB = {
       convertedBy: modelJson.convertedBy, weightSpecs: modelJson.weightsManifest.flatMap((group) => group.weights),
       weightData: weightData.buffer,
     }));
+    document.body.dataset.model = name;
     return { model, manifest, labels };
   },
 
@@ -58,19 +68,44 @@ const TYB = {
     };
   },
 
+  // Cosine similarity of each query row to each example, [B, N] (call inside tf.tidy): examples x
+  // queries^T, transposed (python/bridge/tensors.py similarities says why this order).
+  similarities(matrix, queries) {
+    return tf.transpose(tf.matMul(matrix, tf.transpose(TYB.unit(tf.reshape(queries, [-1, matrix.shape[1]])))));
+  },
+
+  // Each row's k best similarities, then those examples' indices, in one read; disposes `similarity`
+  // (python/classifier/knn_trainer.py _neighbours, python/bridge/tensors.py nearest).
+  async nearest(similarity, k) {
+    let found;
+    try {
+      await similarity.data(); // else WebGL's topk reads it back synchronously, blocking the page
+      found = tf.tidy(() => {
+        const top = tf.topk(similarity, k);
+        return tf.concat([top.values, tf.cast(top.indices, "float32")], 1);
+      });
+    } finally {
+      similarity.dispose();
+    }
+    try {
+      return await found.data();
+    } finally {
+      found.dispose();
+    }
+  },
+
+  // What the Python page does once a dataset file has loaded (python/classifier/knn_trainer.py
+  // calibrate, leave_one_out): every example against all of them, its 8 nearest, one read. Only its
+  // TF.js calls matter here (the threshold is not used), so that both heaps are laid out alike.
+  async calibrate({ matrix }) {
+    const n = matrix.shape[0];
+    await TYB.nearest(tf.tidy(() => TYB.similarities(matrix, tf.slice(matrix, [0, 0], [n, -1]))), Math.min(8, n));
+  },
+
   // The k examples nearest each query row, in one tidy and one read; a majority vote per row, ties to
-  // the nearest (python/bridge/tensors.py nearest, python/neighbours.py vote).
+  // the nearest (python/classifier/knn_trainer.py predict_many, python/classifier/neighbours.py vote).
   async predict({ matrix, labels }, queries, k, classes) {
-    // examples x queries^T, transposed: python/bridge/tensors.py similarities says why this order.
-    const similarity = tf.tidy(() => tf.transpose(tf.matMul(matrix, tf.transpose(TYB.unit(tf.reshape(queries, [-1, matrix.shape[1]]))))));
-    await similarity.data(); // else WebGL's topk reads it back synchronously, blocking the page
-    const found = tf.tidy(() => {
-      const top = tf.topk(similarity, k);
-      return tf.concat([top.values, tf.cast(top.indices, "float32")], 1);
-    });
-    similarity.dispose();
-    const values = await found.data();
-    found.dispose();
+    const values = await TYB.nearest(tf.tidy(() => TYB.similarities(matrix, queries)), k);
     const answers = [];
     for (let start = 0; start < values.length; start += 2 * k) {
       const counts = new Array(classes).fill(0);
@@ -82,8 +117,11 @@ const TYB = {
     return answers;
   },
 
-  // Pixels 0..255 -> float32 [1, H, W, 3] in the model's input range (call inside tf.tidy).
+  // Pixels 0..255 -> float32 [1, H, W, 3] in the model's input range (call inside tf.tidy); an int32
+  // input (COCO-SSD's image_tensor) takes the frame's own pixels untouched: the graph resizes them
+  // (python/bridge/tensors.py prepare_input).
   input(source, manifest) {
+    if (manifest.input.dtype === "int32") return tf.expandDims(tf.browser.fromPixels(source), 0);
     const [, height, width] = manifest.input.shape;
     const [low, high] = manifest.input.range || [0, 255];
     const resized = tf.image.resizeBilinear(tf.browser.fromPixels(source), [height, width]);

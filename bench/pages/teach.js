@@ -1,11 +1,13 @@
 // Teach, plain JS: webcam -> embedding (the model's embedding node) -> k nearest examples -> class + bars,
-// the same TF.js ops and vote as the Python page (python/bridge/tensors.py nearest, python/neighbours.py).
+// the same TF.js ops and vote as the Python page (python/models/embedder.py embed, python/bridge/tensors.py
+// similarities and nearest, python/classifier/neighbours.py). `?model=` as on the Python page (mobilenet,
+// centernet); by default the model the Python page runs by default.
 "use strict";
 
 (async () => {
   const CLASSES = ["A", "B", "C", "D"];
   await TYB.backend();
-  const { model, manifest } = await TYB.model(TYB.params.get("model") || "centernet");
+  const { model, manifest } = await TYB.model(await TYB.modelName("model", "teach"));
   const node = manifest.outputs.embedding;
   const size = manifest.embedding_size;
   const video = document.getElementById("video");
@@ -20,6 +22,7 @@
   // As many examples as the benchmark loads into the Python page (a dataset file): `?examples=3` per class A and B.
   const perClass = Number(TYB.params.get("examples") || 3);
   const examples = TYB.examples(perClass, 2, size);
+  await TYB.calibrate(examples);
   const bars = CLASSES.slice(0, 2).map((name) => {
     const row = document.createElement("div");
     row.innerHTML = '<span class="label"></span><span class="track"><span class="fill"></span></span><span class="value">0%</span>';

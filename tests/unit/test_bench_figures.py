@@ -46,6 +46,7 @@ def test_loop_figures_pair_rounds_and_take_medians():
     assert figures["ratio"] == pytest.approx(60 / 62)         # pairs: 60/62, 66/70, 60/61
     assert figures["ratio_range"] == pytest.approx([66 / 70, 60 / 61])
     assert figures["cpu_overhead_ms_per_frame"] == pytest.approx(8.5 - 6.5)
+    assert figures["cpu_overhead_range"] == pytest.approx([1.5, 2.5])  # pairs: 1.5, 2, 2.5
 
 
 def test_loop_figures_without_profiles_report_no_cpu_overhead():
