@@ -18,6 +18,9 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 BACKENDS = ("webgl", "wasm", "cpu")
 EXAMPLES_PER_CLASS = 3
 
+# "What MobileNet sees" switched off before the page loads (python/teach/what_it_sees.py SEES_KEY);
+# about:blank has no localStorage.
+SEES_OFF = "try { localStorage.setItem('what-it-sees', 'false'); } catch (error) {}"
 # Timestamps of state changes, taken in the page from the first byte (performance.now()).
 MARKS = """
 window.__marks = {};
@@ -133,20 +136,29 @@ class Bench:
         """`model`, or the model `demo`'s page runs by default."""
         return model or self.defaults.get(demo) or "centernet"
 
-    def context(self, heap_layout: bool = False):
+    def context(self, heap_layout: bool = False, sees: bool = True):
+        """`sees` False: the Python Teach page starts with "What MobileNet sees" switched off, as a
+        visitor who unticked it (python/teach/what_it_sees.py SEES_KEY)."""
         context = self.browser.new_context(permissions=["camera"])
         context.add_init_script(MARKS)
+        if not sees:
+            context.add_init_script(SEES_OFF)
         if heap_layout:  # only where it is compared: the other parts measure the pages as they are
             context.add_init_script(HEAP_LAYOUT)
         return context
 
-    def open(self, context, demo: str, impl: str, backend: str, boot_s: float, model: str | None = None):
+    def open(self, context, demo: str, impl: str, backend: str, boot_s: float, model: str | None = None,
+             sees: bool = True):
         """Open one page running `model` (None: the page's default) and bring it to its loop; returns
         the page (raises TimeoutError when too slow). The plain-JS page is told the model by name; the
-        Python page only when it is not its default, so a default is measured as a visitor gets it."""
+        Python page only when it is not its default, so a default is measured as a visitor gets it.
+        `sees` False: the plain-JS Teach page leaves out "What MobileNet sees" (`&sees=0`); the
+        Python page's context must say so too (`context(sees=False)`)."""
         page = context.new_page()
         model = self.model(demo, model)
         query = f"&{MODEL_PARAM[demo]}={model}" if impl == "js" or model != self.model(demo) else ""
+        if impl == "js" and demo == "teach" and not sees:
+            query += "&sees=0"
         page.goto(self.base + URLS[demo, impl].format(backend=backend, examples=EXAMPLES_PER_CLASS) + query)
         wait_ready(page, f"{demo}/{impl}", boot_s)
         ran = page.evaluate("tf.getBackend()")

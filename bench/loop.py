@@ -32,11 +32,13 @@ SETTLE_FRAMES = {"wasm": 30, "webgl": 1, "cpu": 1}
 
 
 def part_loop(bench: Bench, backends: list[str], quick: bool, models: dict[str, str] | None = None,
-              rounds_override: int | None = None) -> list[dict]:
+              rounds_override: int | None = None, demos: tuple[str, ...] = ("teach", "detect"),
+              sees: bool = True) -> list[dict]:
     """`models`: the model per demo ("teach", "detect"; default: each page's default); `rounds_override`:
-    rounds per demo and backend instead of LOOP_PLAN's."""
+    rounds per demo and backend instead of LOOP_PLAN's; `sees` False: Teach's "What MobileNet sees"
+    (on by default on the Python page) switched off on both pages."""
     rows = []
-    for demo in ("teach", "detect"):
+    for demo in demos:
         model = bench.model(demo, (models or {}).get(demo))
         for backend in backends:
             frames, rounds, boot_s = LOOP_PLAN[demo, backend]
@@ -46,14 +48,16 @@ def part_loop(bench: Bench, backends: list[str], quick: bool, models: dict[str, 
                 rounds = rounds_override
             row = {"demo": demo, "backend": backend, "model": model, "default_model": model == bench.model(demo),
                    "frames_per_window": frames, "rounds": rounds}
+            if demo == "teach":
+                row["sees"] = sees
             started = time.monotonic()
             timeout_s = {"wasm": 5, "webgl": 60, "cpu": 300}[backend] * (4 if demo == "detect" else 1) * frames + 10
 
             def measure(impl: str, context) -> dict:
-                page = bench.open(context, demo, impl, backend, boot_s, model)
+                page = bench.open(context, demo, impl, backend, boot_s, model, sees)
                 frame_window(page, SETTLE_FRAMES[backend], boot_s)
                 return measured_window(page, frames, timeout_s, backend == "wasm")
-            paired_rounds(row, rounds, lambda: bench.context(heap_layout=backend == "wasm"), measure)
+            paired_rounds(row, rounds, lambda: bench.context(heap_layout=backend == "wasm", sees=sees), measure)
             row["seconds"] = round(time.monotonic() - started, 1)
             print(f"  loop {demo:6s} {backend:5s} {model} {summary_loop(row)}", flush=True)
             rows.append(row)

@@ -66,6 +66,9 @@ def main(prog: str | None = None) -> None:
                         "(default: each page's default model, site/models/index.json)")
     parser.add_argument("--loop-rounds", type=int, default=0, help="loop part: rounds per demo and backend "
                         "(default: the plan's, 8 on wasm)")
+    parser.add_argument("--loop-demos", default="teach,detect", help="loop part: teach, detect or both")
+    parser.add_argument("--loop-sees", choices=("on", "off"), default="on", help="loop part, Teach: \"What MobileNet "
+                        "sees\" on both pages (the Python page's default) or off on both")
     parser.add_argument("--quick", action="store_true", help="few frames per figure: a smoke run, not a measurement")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold part: runs per page (medians over them)")
     parser.add_argument("--model-runs", type=int, default=5, help="models part: timed runs per model (medians over them)")
@@ -88,7 +91,8 @@ def main(prog: str | None = None) -> None:
         print(f"renderer: {result['environment']['webgl_renderer']}", flush=True)
         if "loop" in parts:
             loop_models = dict(pair.split("=", 1) for pair in args.loop_models.split(",") if pair)
-            result["loop"] = part_loop(bench, args.backends.split(","), args.quick, loop_models, args.loop_rounds or None)
+            result["loop"] = part_loop(bench, args.backends.split(","), args.quick, loop_models, args.loop_rounds or None,
+                                       tuple(args.loop_demos.split(",")), args.loop_sees == "on")
         fastest = result["fastest_backend"] = fastest_backend(result.get("loop"))
         if parts & {"cold", "bytes"}:
             cold, loaded = part_cold(bench, fastest, 1 if args.quick else args.cold_runs)

@@ -2,22 +2,37 @@
 // the same TF.js ops and vote as the Python page (python/models/embedder.py embed, python/bridge/tensors.py
 // similarities and nearest, python/classifier/neighbours.py). `?model=` as on the Python page (mobilenet,
 // centernet); by default the model the Python page runs by default.
+// With a model that names classes (MobileNet), each frame also does what the Python page's "What
+// MobileNet sees" does, on by default there: one run of both the embedding and the class-score nodes,
+// the 5 best scores and their indices read back (python/models/embedder.py embed_and_scores, top), the
+// 3 best names shown. `?sees=0` leaves it out, as the Python page with the view switched off.
 "use strict";
 
 (async () => {
   const CLASSES = ["A", "B", "C", "D"];
   await TYB.backend();
-  const { model, manifest } = await TYB.model(await TYB.modelName("model", "teach"));
+  const { model, manifest, labels } = await TYB.model(await TYB.modelName("model", "teach"));
   const node = manifest.outputs.embedding;
   const size = manifest.embedding_size;
   const video = document.getElementById("video");
   const embed = (source) => tf.tidy(() => tf.reshape(model.execute(TYB.input(source, manifest), node), [-1]));
+  // The class scores: probabilities as the model gives them, else its logits through a softmax.
+  const scoresNode = manifest.outputs.probabilities || manifest.outputs.logits;
+  const embedAndScores = (source) => tf.tidy(() => {
+    let [embedding, scores] = model.execute(TYB.input(source, manifest), [node, scoresNode]);
+    if (!manifest.outputs.probabilities) scores = tf.softmax(scores);
+    return [tf.reshape(embedding, [-1]), tf.reshape(scores, [-1])];
+  });
+  const sees = Boolean(scoresNode) && labels.length > 1 && TYB.params.get("sees") !== "0";
+  document.body.dataset.sees = String(sees);
 
-  // Warm-up (the first run compiles shaders) on a blank canvas at the model's input size, as the Python page.
+  // Warm-up (the first run compiles shaders) on a blank canvas at the model's input size, as the Python
+  // page: with the class scores too where the model has them, each output read.
   const [, height, width] = manifest.input.shape;
-  const warm = embed(TYB.blank(width, height));
-  await warm.data();
-  warm.dispose();
+  const blank = TYB.blank(width, height);
+  const outputs = scoresNode ? embedAndScores(blank) : [embed(blank)];
+  for (const output of outputs) await output.data();
+  outputs.forEach((output) => output.dispose());
 
   // As many examples as the benchmark loads into the Python page (a dataset file): `?examples=3` per class A and B.
   const perClass = Number(TYB.params.get("examples") || 3);
@@ -33,10 +48,27 @@
   document.body.dataset.state = "ready";
   await TYB.camera(video);
 
+  // The 5 best class scores, best first, as [index, probability] (python/models/embedder.py top); on
+  // WebGL a wait for the values first, else TF.js's topk reads them synchronously.
+  const top = async (scores, n) => {
+    if (tf.getBackend() === "webgl") await scores.data();
+    const packed = tf.tidy(() => {
+      const best = tf.topk(tf.reshape(scores, [-1]), n);
+      return tf.concat([best.values, tf.cast(best.indices, "float32")], 0);
+    });
+    try {
+      const values = await packed.data();
+      return Array.from(values.subarray(0, n), (p, i) => [values[n + i], p]);
+    } finally {
+      packed.dispose();
+    }
+  };
+  let seen = "";
+
   const k = 3;
   TYB.run(async () => {
     if (!TYB.ready(video)) return false;
-    const embedding = embed(video);
+    const [embedding, scores] = sees ? embedAndScores(video) : [embed(video), null];
     try {
       const [{ label, confidences }] = await TYB.predict(examples, embedding, Math.min(k, perClass), 2);
       const name = CLASSES[label];
@@ -48,8 +80,13 @@
         fill.parentElement.nextElementSibling.textContent = `${Math.round(value * 100)}%`;
         fill.parentElement.parentElement.dataset.top = String(i === label);
       });
+      if (scores) {
+        const text = (await top(scores, 5)).slice(0, 3).map(([i, p]) => `${labels[i]} ${Math.round(p * 100)}%`).join(", ");
+        if (text !== seen) document.getElementById("sees").textContent = seen = text;
+      }
     } finally {
       embedding.dispose();
+      if (scores) scores.dispose();
     }
     return true;
   });
