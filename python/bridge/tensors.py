@@ -17,7 +17,7 @@ from .core import Members, js_array, js_value
 from .dom import document
 
 __all__ = ["tf", "set_backend", "backend_name", "num_tensors", "webgl_canvas", "on_webgl_lost", "webgl_renderer",
-           "load_graph_model", "tidy", "dispose", "read_floats", "pixels", "prepare_input", "execute",
+           "load_graph_model", "tidy", "dispose", "read_floats", "take_floats", "pixels", "prepare_input", "execute",
            "execute_async", "dispose_all", "best_class_per_box", "flatten", "mirrored", "tensor_from_floats", "unit_rows",
            "tensor_bytes", "unit", "append_rows", "example_rows", "rows_at", "join_rows", "similarities", "computed", "nearest", "crop_boxes",
            "pair", "tidy_pair", "softmax", "top_k"]
@@ -108,6 +108,14 @@ async def read_floats(tensor) -> list[float]:
     """Read a (small) tensor back to Python: the one await per read."""
     data = await tensor.data()
     return data.to_py().tolist()
+
+
+async def take_floats(tensor) -> list[float]:
+    """`read_floats` of a tensor made for that one read, disposed after it (also when the read fails)."""
+    try:
+        return await read_floats(tensor)
+    finally:
+        dispose(tensor)
 
 
 def pixels(source):

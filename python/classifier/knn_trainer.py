@@ -146,10 +146,7 @@ class KnnTrainer:
             found = self._tidy(self._nearest, similarity, k)
         finally:
             self.bridge.dispose(similarity)
-        try:
-            return parse_rows(await self.bridge.read_floats(found), k)
-        finally:
-            self.bridge.dispose(found)
+        return parse_rows(await self.bridge.take_floats(found), k)
 
     async def leave_one_out(self, k: int, queries: list[int] | None = None) -> list[Neighbours]:
         """The k nearest examples (itself among them, first) of each example in `queries` (all, in

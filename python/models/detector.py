@@ -106,11 +106,7 @@ class Detector:
             packed = await self._run_async() if self._needs_async else self.bridge.tidy(self._whole_frame)
         finally:
             self._source = None
-        try:
-            values = await self.bridge.read_floats(packed)
-        finally:
-            self.bridge.dispose(packed)
-        return self.decode(values)
+        return self.decode(await self.bridge.take_floats(packed))
 
     async def _run_async(self):
         inputs = self.bridge.tidy(self._input)

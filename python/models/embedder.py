@@ -123,10 +123,7 @@ class Embedder:
             packed = self.bridge.tidy(self._top_in_tidy)
         finally:
             self._source = None
-        try:
-            values = await self.bridge.read_floats(packed)
-        finally:
-            self.bridge.dispose(packed)
+        values = await self.bridge.take_floats(packed)
         return [(int(index), probability) for probability, index in zip(values[:k], values[k:])]
 
     def dispose(self) -> None:

@@ -65,7 +65,7 @@ class TeachApp:
         self.trainer = KnnTrainer(self.b, self.classes, manifest.name, self.embedder.size)
         self.settings = TeachSettings(self.b, self.trainer, self.cards, objects=self.engine.can_find_objects,
                                       steady=self.prediction.steady, save=lambda: self.store.schedule_save(),
-                                      on_teach_objects=lambda on: on and self.page.spawn(self._find_objects()))
+                                      objects_wanted=lambda: self.page.spawn(self._find_objects()))
         self.store = DatasetStore(self.b, self.page, self.trainer, before_save=self._calibrate,
                                   on_reloaded=self._dataset_replaced)
         self.editor = ClassEditor(self.b, self.page, self.classes, self.cards, self.buttons, self.trainer, self.store,

@@ -18,13 +18,13 @@ TEACH_OBJECTS_KEY = "teach-objects"  # localStorage: the visitor's "Teach object
 
 
 class TeachSettings:
-    def __init__(self, bridge, trainer, cards, objects: bool, steady, save, on_teach_objects=None):
+    def __init__(self, bridge, trainer, cards, objects: bool, steady, save, objects_wanted=None):
         self.b = bridge
         self.trainer = trainer
         self.cards = cards
         self.objects = objects  # a detector is built (or the embedding model detects): "Teach objects" can be offered
         self.save = save        # the dataset (with k and strictness) is to be saved, and recalibrated
-        self.on_teach_objects = on_teach_objects  # (on) "Teach objects" was switched: its detector may load
+        self.objects_wanted = objects_wanted  # () "Teach objects" was ticked: its detector may load
         self.teach_objects = objects and bridge.local_get(TEACH_OBJECTS_KEY) == "true"
         self.flip_examples = False
         self.steady = steady  # steady_label.SteadyLabel: camera labels smoothed over frames
@@ -66,8 +66,8 @@ class TeachSettings:
         self.teach_objects = on and self.objects
         self.b.local_set(TEACH_OBJECTS_KEY, "true" if self.teach_objects else "false")
         self.b.set_text("object-found", "")
-        if self.on_teach_objects is not None:
-            self.on_teach_objects(self.teach_objects)
+        if self.teach_objects and self.objects_wanted is not None:
+            self.objects_wanted()
 
     def teach_objects_failed(self) -> None:
         """No detector loaded (the page said why): whole frames again, and the box unticked."""

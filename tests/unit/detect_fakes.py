@@ -11,7 +11,7 @@ import hashlib
 import json
 from types import SimpleNamespace
 
-from fake_bridge import FakeDevice, FakeModelFiles
+from fake_bridge import FakeDevice, FakeModelFiles, FakeReads
 
 
 class FakeTensor:
@@ -54,7 +54,7 @@ class FakeElement(SimpleNamespace):
         return [c for c in self.children if c.checked or not checked_only]
 
 
-class FakeBridge(FakeModelFiles, FakeDevice):
+class FakeBridge(FakeModelFiles, FakeDevice, FakeReads):
     def __init__(self, outputs: dict[str, list[float]] | None = None, files: dict[str, bytes] | None = None,
                  element_size=(640.0, 480.0), source_size=(320, 240)):
         self.outputs = outputs or {}  # node name -> values the model "computes"

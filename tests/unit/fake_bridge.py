@@ -38,6 +38,16 @@ class FakeModelFiles:
         return b"".join(buffers)
 
 
+class FakeReads:
+    """The bridge's `take_floats` over a fake's own `read_floats` and `dispose`."""
+
+    async def take_floats(self, tensor):
+        try:
+            return await self.read_floats(tensor)
+        finally:
+            self.dispose(tensor)
+
+
 class FakeDevice:
     """The bridge's device and storage functions: localStorage, the pointer, cameras, the wake lock.
 
@@ -100,7 +110,7 @@ class FakeDevice:
         self.drop_wake_lock()
 
 
-class FakeBridge(FakeModelFiles, FakeDevice):
+class FakeBridge(FakeModelFiles, FakeDevice, FakeReads):
     def __init__(self, files: dict[str, bytes] | None = None, backends=("webgl", "wasm", "cpu")):
         self.files = dict(files or {})
         self.working_backends = set(backends)
