@@ -76,8 +76,11 @@ def astronaut_photo(tmp_path_factory):
 
 
 def teach_two_classes(opened, examples) -> None:
+    """Load the examples, and wait until the page has saved them to IndexedDB (it saves a moment after a
+    change): a revisit before that would find nothing to restore."""
     opened.page.set_input_files("#dataset-load", str(examples))
     opened.page.wait_for_function("document.querySelectorAll('.class-card .count[data-count=\"3\"]').length === 2")
+    opened.page.wait_for_selector("body[data-saved='6']", state="attached", timeout=60_000)
 
 
 def test_first_visit_boots_normally_from_bytecode_then_from_the_snapshot(open_page, examples, astronaut_photo):
