@@ -15,7 +15,7 @@ from pyodide.ffi import create_proxy, to_js
 from .core import js_value, keep, listen
 
 __all__ = ["document", "el", "make", "set_text", "set_hidden", "set_data", "page_visible", "on_visibility_change", "coarse_pointer",
-           "blob_from_bytes", "download_file", "read_file_bytes", "take_files", "dropped_files", "next_animation_frame", "element_size", "on_resize"]
+           "blob_from_bytes", "download_file", "read_file_bytes", "take_files", "dropped_files", "request_animation_frame", "after_due_timers", "element_size", "on_resize"]
 
 document = js.document
 
@@ -119,31 +119,53 @@ def on_resize(element, handler) -> None:
 # ---------------------------------------------------------------- frames
 
 _frame_waiters: list[asyncio.Future] = []
+_timer_waiters: list[asyncio.Future] = []
 
 
-def _resolve_frame(timestamp) -> None:
-    waiters = list(_frame_waiters)
-    _frame_waiters.clear()
-    for waiter in waiters:
+def _resolve(waiters: list[asyncio.Future], value) -> None:
+    pending = list(waiters)
+    waiters.clear()
+    for waiter in pending:
         if not waiter.done():
-            waiter.set_result(timestamp)
+            waiter.set_result(value)
 
 
-_resolve_proxy = create_proxy(_resolve_frame)
-# The frame's work starts from a timer task, not from the animation frame itself: Pyodide resumes a
-# coroutine from a MessageChannel task, and a chain of those, each holding a slow device's whole
-# inference (a CenterNet frame on wasm: ~300 ms), kept the page's own timers and DevTools waiting
-# for up to 20 frames, seconds (tests/e2e/test_responsive.py). A timer queued behind the ones
-# already due lets them run first.
+def _waiter(waiters: list[asyncio.Future]) -> asyncio.Future:
+    waiter = asyncio.get_event_loop().create_future()
+    waiters.append(waiter)
+    return waiter
+
+
 # Both looked up once: every attribute lookup on a JS object makes a new proxy, and this runs every frame.
 _set_timeout, _request_animation_frame = js.setTimeout, js.requestAnimationFrame
-_frame_proxy = create_proxy(lambda timestamp: _set_timeout(_resolve_proxy, 0, timestamp))
+_frame_proxy = create_proxy(lambda timestamp: _resolve(_frame_waiters, timestamp))
+_timer_proxy = create_proxy(lambda: _resolve(_timer_waiters, None))
 
 
-async def next_animation_frame() -> float:
-    """Wait for requestAnimationFrame, then for the tasks already due; a hidden tab gets no animation
-    frames, which pauses the loop."""
-    waiter = asyncio.get_event_loop().create_future()
-    _frame_waiters.append(waiter)
+def request_animation_frame() -> asyncio.Future:
+    """Ask for the next animation frame now; the future gets its timestamp. A hidden tab gets no
+    animation frames, which pauses a loop that waits for them.
+
+    A loop asks before its frame's work, as a loop inside requestAnimationFrame does: asked only
+    after the work, once the browser has drawn the frame with no next one asked for, the next frame
+    waits for another display interval (measured on Teach: frames 50 ms apart instead of 33).
+
+    Example:
+        frame = request_animation_frame()
+        ...                      # this frame's work
+        timestamp = await frame  # at once if the browser is already due to draw again
+    """
+    waiter = _waiter(_frame_waiters)
     _request_animation_frame(_frame_proxy)
-    return await waiter
+    return waiter
+
+
+async def after_due_timers() -> None:
+    """Resume from a timer task queued now, behind the page's timers already due.
+
+    Pyodide resumes a coroutine from a MessageChannel task, and a chain of those, each holding a
+    slow device's whole inference (a CenterNet frame on wasm: ~300 ms), kept the page's own timers
+    and DevTools waiting for up to 20 frames, seconds (tests/e2e/test_responsive.py)."""
+    waiter = _waiter(_timer_waiters)
+    _set_timeout(_timer_proxy, 0)
+    await waiter

@@ -56,11 +56,16 @@ class FrameLoop:
             self._running.set()
 
     async def run(self) -> None:
+        frame = None
         while not self._stopped:
             await self._running.wait()
-            await self.bridge.next_animation_frame()
+            await (frame or self.bridge.request_animation_frame())
+            await self.bridge.after_due_timers()
+            frame = None
             if self.paused or self._stopped:
                 continue
+            # The next frame is asked for before this one's work, so the browser keeps drawing.
+            frame = self.bridge.request_animation_frame()
             try:
                 processed = await self.step()
             except Exception as error:  # one bad frame must not end the loop

@@ -11,7 +11,7 @@ import hashlib
 import json
 from types import SimpleNamespace
 
-from fake_bridge import FakeDevice, FakeModelFiles, FakeReads
+from fake_bridge import FakeDevice, FakeFrames, FakeModelFiles, FakeReads
 
 
 class FakeTensor:
@@ -54,7 +54,7 @@ class FakeElement(SimpleNamespace):
         return [c for c in self.children if c.checked or not checked_only]
 
 
-class FakeBridge(FakeModelFiles, FakeDevice, FakeReads):
+class FakeBridge(FakeModelFiles, FakeDevice, FakeFrames, FakeReads):
     def __init__(self, outputs: dict[str, list[float]] | None = None, files: dict[str, bytes] | None = None,
                  element_size=(640.0, 480.0), source_size=(320, 240)):
         self.outputs = outputs or {}  # node name -> values the model "computes"
@@ -213,9 +213,6 @@ class FakeBridge(FakeModelFiles, FakeDevice, FakeReads):
     def now_ms(self):
         self.time += 100.0  # each look at the clock is a tenth of a second later: a 10 frames/s camera, or faster
         return self.time
-
-    async def next_animation_frame(self):
-        await asyncio.sleep(0)
 
     def secure_context(self):
         return True

@@ -48,6 +48,20 @@ class FakeReads:
             self.dispose(tensor)
 
 
+class FakeFrames:
+    """The bridge's frame timing: an animation frame comes on the event loop's next turn, stamped
+    with the fake's clock."""
+
+    def request_animation_frame(self):
+        loop = asyncio.get_event_loop()
+        frame = loop.create_future()
+        loop.call_soon(lambda: frame.done() or frame.set_result(self.time))
+        return frame
+
+    async def after_due_timers(self):
+        await asyncio.sleep(0)
+
+
 class FakeDevice:
     """The bridge's device and storage functions: localStorage, the pointer, cameras, the wake lock.
 
@@ -110,7 +124,7 @@ class FakeDevice:
         self.drop_wake_lock()
 
 
-class FakeBridge(FakeModelFiles, FakeDevice, FakeReads):
+class FakeBridge(FakeModelFiles, FakeDevice, FakeFrames, FakeReads):
     def __init__(self, files: dict[str, bytes] | None = None, backends=("webgl", "wasm", "cpu")):
         self.files = dict(files or {})
         self.working_backends = set(backends)
@@ -119,7 +133,6 @@ class FakeBridge(FakeModelFiles, FakeDevice, FakeReads):
         self.tensors = 0
         self.time = 0.0
         self.visibility_handler = None
-        self.frame_hook = None
 
     # values
     def on_saved_elsewhere(self, handler):
@@ -139,12 +152,6 @@ class FakeBridge(FakeModelFiles, FakeDevice, FakeReads):
 
     def now_ms(self):
         self.time += 100.0
-        return self.time
-
-    async def next_animation_frame(self):
-        if self.frame_hook:
-            self.frame_hook()
-        await asyncio.sleep(0)
         return self.time
 
     def num_tensors(self):

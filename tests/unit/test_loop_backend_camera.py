@@ -49,6 +49,27 @@ def test_loop_counts_processed_frames_and_pauses_while_hidden():
     assert loop.paused
 
 
+def test_loop_asks_for_the_next_frame_before_each_step():
+    # Asked only after the step, the next frame would wait for another display interval.
+    bridge = FakeBridge()
+    order = []
+    ask = bridge.request_animation_frame
+
+    def request_animation_frame():
+        order.append("ask")
+        return ask()
+    bridge.request_animation_frame = request_animation_frame
+
+    async def step():
+        order.append("step")
+        return True
+    run_loop(bridge, FrameLoop(bridge, step), 4)
+    steps = [i for i, what in enumerate(order) if what == "step"]
+    assert len(steps) >= 3
+    assert all(order[i - 1] == "ask" for i in steps)
+    assert order.count("ask") == len(steps) + 1  # one frame asked for per step, and the first
+
+
 def test_loop_survives_a_failing_frame():
     bridge = FakeBridge()
     errors, calls = [], []
