@@ -79,7 +79,8 @@ const TYB = {
   async nearest(similarity, k) {
     let found;
     try {
-      await similarity.data(); // else WebGL's topk reads it back synchronously, blocking the page
+      // else WebGL's topk reads it back synchronously, blocking the page; elsewhere the values exist
+      if (tf.getBackend() === "webgl") await similarity.data();
       found = tf.tidy(() => {
         const top = tf.topk(similarity, k);
         return tf.concat([top.values, tf.cast(top.indices, "float32")], 1);

@@ -138,13 +138,15 @@ def _waiter(waiters: list[asyncio.Future]) -> asyncio.Future:
 
 # Both looked up once: every attribute lookup on a JS object makes a new proxy, and this runs every frame.
 _set_timeout, _request_animation_frame = js.setTimeout, js.requestAnimationFrame
-_frame_proxy = create_proxy(lambda timestamp: _resolve(_frame_waiters, timestamp))
+_frame_resolve_proxy = create_proxy(lambda timestamp: _resolve(_frame_waiters, timestamp))
+_frame_proxy = create_proxy(lambda timestamp: _set_timeout(_frame_resolve_proxy, 0, timestamp))
 _timer_proxy = create_proxy(lambda: _resolve(_timer_waiters, None))
 
 
 def request_animation_frame() -> asyncio.Future:
-    """Ask for the next animation frame now; the future gets its timestamp. A hidden tab gets no
-    animation frames, which pauses a loop that waits for them.
+    """Ask for the next animation frame now; the future gets its timestamp from a timer task queued
+    at that frame (after_due_timers says why). A hidden tab gets no animation frames, which pauses a
+    loop that waits for them.
 
     A loop asks before its frame's work, as a loop inside requestAnimationFrame does: asked only
     after the work, once the browser has drawn the frame with no next one asked for, the next frame
@@ -152,8 +154,10 @@ def request_animation_frame() -> asyncio.Future:
 
     Example:
         frame = request_animation_frame()
-        ...                      # this frame's work
-        timestamp = await frame  # at once if the browser is already due to draw again
+        ...  # this frame's work
+        if frame.done():  # it came during the work: the timers due since then go first
+            await after_due_timers()
+        timestamp = await frame
     """
     waiter = _waiter(_frame_waiters)
     _request_animation_frame(_frame_proxy)

@@ -231,8 +231,12 @@ async def computed(tensor) -> None:
     """Wait, without blocking the page, until `tensor`'s values exist. TF.js's WebGL topk reads its
     input back synchronously (it hands small inputs to the CPU), which would hold the main thread for
     all the GPU work queued before it (seconds per frame on SwiftShader); after this it reads the
-    values already fetched. The values stay in JS."""
-    await tensor.data()
+    values already fetched. The values stay in JS.
+
+    Only WebGL computes after an op returns: on wasm and the CPU the values exist already, and a wait
+    would cost a copy and a task hop every frame for nothing."""
+    if backend_name() == "webgl":
+        await tensor.data()
 
 
 def nearest(similarity, k: int):

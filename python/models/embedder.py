@@ -113,11 +113,9 @@ class Embedder:
 
     async def top(self, scores, k: int) -> list[tuple[int, float]]:
         """The k most probable classes of `scores` (from `embed_and_scores`), best first, as (label
-        index, probability); `scores` stays the caller's. One read of 2k floats; on WebGL a wait for
-        the values first (TF.js's WebGL topk would read them synchronously, holding the page: see
-        bridge.computed). Elsewhere the values exist already, and a wait would cost a task hop a frame."""
-        if self.bridge.backend_name() == "webgl":
-            await self.bridge.computed(scores)
+        index, probability); `scores` stays the caller's. One read of 2k floats, after the values
+        exist (TF.js's WebGL topk would read them synchronously, holding the page: bridge.computed)."""
+        await self.bridge.computed(scores)
         self._source, self._k = scores, k
         try:
             packed = self.bridge.tidy(self._top_in_tidy)

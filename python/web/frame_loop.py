@@ -59,8 +59,11 @@ class FrameLoop:
         frame = None
         while not self._stopped:
             await self._running.wait()
-            await (frame or self.bridge.request_animation_frame())
-            await self.bridge.after_due_timers()
+            frame = frame or self.bridge.request_animation_frame()
+            if frame.done():  # it came during the last step: the timers due since then go first
+                await self.bridge.after_due_timers()
+            else:
+                await frame
             frame = None
             if self.paused or self._stopped:
                 continue
