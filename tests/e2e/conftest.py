@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from skimage import data as photos
 
-from support import browser_log
+from support import browser_log, crash_dumps
 from support.datasets import write_dataset
 from support.y4m import fit, write_y4m
 
@@ -134,6 +134,7 @@ def open_page(chromium, site_url):
     `device`: more browser-context options (a phone: support.devices.PHONE); `cameras`: how many fake cameras;
     `init_script`: JavaScript run in the page before any of its own."""
     contexts, crashes = [], []
+    started = time.time()
 
     def crashed(opened: OpenedPage) -> None:
         opened.errors.append(f"renderer crashed at {time.strftime('%H:%M:%S')}")
@@ -160,10 +161,12 @@ def open_page(chromium, site_url):
 
     yield open_
     browsers = {context.browser for context in contexts}
-    if crashes:  # the browser's own words on it, printed with this test's output
-        time.sleep(1)  # the browser writes its log a moment after the crash event
+    if crashes:  # the browser's own words on it and the crash handler's dumps, printed with this test's output
+        time.sleep(1)  # the browser writes its log and the dump a moment after the crash event
         for browser in browsers:
             print("\nthe browser's log on the crash:\n" + "\n".join(browser_log.crash_lines(browser)), file=sys.stderr)
+        for dump in crash_dumps.new_dumps(started):
+            print(f"crash dump {dump.name}: {crash_dumps.signature(dump)}", file=sys.stderr)
     for context in contexts:
         context.close()
     for browser in browsers:
