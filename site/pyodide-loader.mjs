@@ -14,6 +14,15 @@
 // data-boot-refused why). The app's modules come from py/app.zip, fetched meanwhile (installApp).
 import { loadPyodide as loadVendored, version } from "./vendor/pyodide/pyodide.mjs";
 
+// Pyodide runs without JSPI (WebAssembly stack switching) in every browser, as it does on Safari
+// and Firefox, which have none: with it, Chromium runs Python's tasks on switched stacks, and a
+// stack scan of Chromium's own (a sampled diagnostic) now and then reads past the end of one and
+// crashes the tab (docs/testing.md). Without it a Teach frame also cost less CPU outside the
+// kernels, 4.7 ms against 5.5 (docs/measurements.md). Nothing in the app needs it; Pyodide looks
+// for these when it loads, below, and nothing else on the page uses them.
+delete WebAssembly.Suspending;
+delete WebAssembly.promising;
+
 export { version };
 
 const snapshotURL = window.TYB_BOOT.snapshot && new URL(window.TYB_BOOT.snapshot, document.baseURI).href;

@@ -1,6 +1,7 @@
-"""The pages in an engine without JavaScript Promise Integration, as Safari and Firefox are today:
-Chromium with `WebAssembly.Suspending` and `WebAssembly.promising` taken away before any page script
-runs, so Pyodide boots without JSPI. Nothing in the app may depend on it."""
+"""The pages without JavaScript Promise Integration. The page's loader takes it from Pyodide in every
+browser (site/pyodide-loader.mjs says why), and Safari and Firefox have none: here Chromium also has
+`WebAssembly.Suspending` and `WebAssembly.promising` taken away before any page script runs, as in
+those engines. Nothing in the app may depend on JSPI."""
 
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ def assert_without_jspi(opened) -> None:
     assert opened.page.evaluate("typeof WebAssembly.Suspending") == "undefined"
     seen = probe(opened, JSPI_SEEN)
     assert seen["suspending"] is False and seen["can_run_sync"] in (False, None), seen
+
+
+def test_chromium_has_jspi_and_python_runs_without_it(open_page):
+    opened = open_page("?backend=wasm", camera=False)
+    blank = opened.page.context.new_page()
+    assert blank.evaluate("typeof WebAssembly.Suspending + ' ' + typeof WebAssembly.promising") == "function function"
+    blank.close()
+    assert boot(opened) == "normal"
+    assert_without_jspi(opened)
+    assert opened.errors == []
 
 
 @pytest.fixture(scope="module")
