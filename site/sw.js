@@ -39,7 +39,7 @@ function stored(response, body, hash) {
 async function reusable(url, hash) {
   for (const name of await caches.keys()) {
     if (!name.startsWith(PREFIX) || name === CACHE) continue;
-    const old = await (await caches.open(name)).match(url);
+    const old = await caches.match(url, { cacheName: name });
     if (old && old.headers.get(HASH_HEADER) === hash) return old;
   }
   return null;
@@ -74,9 +74,10 @@ async function activate() {
 }
 
 // The cached copy of `request` (a page opened with ?backend=… is the same cached page), or undefined.
+// Looked up without caches.open, which would create the cache again: a worker still answering a
+// fetch after the next version's activate() deleted its cache left an empty stale cache behind.
 async function cached(request) {
-  const cache = await caches.open(CACHE);
-  return cache.match(request, { ignoreSearch: request.mode === "navigate", ignoreVary: true });
+  return caches.match(request, { cacheName: CACHE, ignoreSearch: request.mode === "navigate", ignoreVary: true });
 }
 
 // Whether the deployed site is the version this worker cached; true offline (the cache is all there is).
