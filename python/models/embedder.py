@@ -2,8 +2,9 @@
 
 `embed` (the whole frame) and `embed_boxes` (objects in it) return one tensor that the caller
 disposes; everything made on the way is freed by tf.tidy. A model that also names classes (MobileNet:
-ImageNet's 1001) gives, from the same run, the frame's class probabilities (`embed_and_scores`), and
-`top` reads back only their k best (Teach's "What MobileNet sees"). Both pages embed objects here: Teach its
+ImageNet's 1001) gives, from the same run, the frame's or one object's class probabilities
+(`embed_and_scores`, `embed_box_and_scores`), and `top` reads back only their k best (Teach's "What
+MobileNet sees"). Both pages embed objects here: Teach its
 examples from detected objects, Detect the boxes it names, so the two agree by construction.
 
 Example:
@@ -46,7 +47,6 @@ class Embedder:
         self._boxes: list[tuple] = []
         self._mirror = False
         self._in_tidy = bridge.keep(self._embed_now)  # proxies for the page's lifetime
-        self._boxes_in_tidy = bridge.keep(self._embed_boxes_now)
         self._both_in_tidy = bridge.keep(self._embed_and_score_now) if self.sees else None
         self._top_in_tidy = bridge.keep(lambda: bridge.top_k(self._source, self._k)) if self.sees else None
 
@@ -70,21 +70,25 @@ class Embedder:
         low, high = self.manifest.input_range
         return self.bridge.prepare_input(frame, self._input_size, low, high)
 
-    def _embed_now(self):
-        return self.bridge.flatten(self.bridge.execute(self.model, self._frame_input(), self._node)[0])
-
-    def _embed_and_score_now(self):
-        embedding, scores = self.bridge.execute(self.model, self._frame_input(), self._node + [self._scores_node])
-        if self._softmax:
-            scores = self.bridge.softmax(scores)
-        return self.bridge.pair(self.bridge.flatten(embedding), self.bridge.flatten(scores))
-
-    def _embed_boxes_now(self):
+    def _crops_input(self):
         low, high = self.manifest.input_range
         crops = self.bridge.crop_boxes(self.bridge.pixels(self._source), self._boxes, self.crop_size, low, high)
         if self._mirror:
             crops = self.bridge.mirrored(crops, 2)
-        return self.bridge.flatten(self.bridge.execute(self.model, crops, self._node)[0])
+        return crops
+
+    def _input(self):
+        """The model's input: the boxes' crops when boxes are set, else the whole frame."""
+        return self._crops_input() if self._boxes else self._frame_input()
+
+    def _embed_now(self):
+        return self.bridge.flatten(self.bridge.execute(self.model, self._input(), self._node)[0])
+
+    def _embed_and_score_now(self):
+        embedding, scores = self.bridge.execute(self.model, self._input(), self._node + [self._scores_node])
+        if self._softmax:
+            scores = self.bridge.softmax(scores)
+        return self.bridge.pair(self.bridge.flatten(embedding), self.bridge.flatten(scores))
 
     def embed(self, source, mirror: bool = False):
         """The whole frame's embedding; `mirror`: of the frame flipped left to right."""
@@ -98,18 +102,22 @@ class Embedder:
         """One embedding per box (x1, y1, x2, y2 fractions of `source`), flat: [len(boxes) * size]."""
         self._source, self._boxes, self._mirror = source, boxes, mirror
         try:
-            return self.bridge.tidy(self._boxes_in_tidy)
+            return self.bridge.tidy(self._in_tidy)
         finally:
             self._source, self._boxes, self._mirror = None, [], False
 
     def embed_and_scores(self, source):
         """(embedding, class probabilities [C]) of the whole frame from one run of the model; the
         caller disposes both. Only where `sees`."""
-        self._source = source
+        return self.embed_box_and_scores(source, None)
+
+    def embed_box_and_scores(self, source, box: tuple | None):
+        """`embed_and_scores` of one box of `source` (x1, y1, x2, y2 fractions; None: the whole frame)."""
+        self._source, self._boxes = source, [] if box is None else [box]
         try:
             return self.bridge.tidy_pair(self._both_in_tidy)
         finally:
-            self._source = None
+            self._source, self._boxes = None, []
 
     async def top(self, scores, k: int) -> list[tuple[int, float]]:
         """The k most probable classes of `scores` (from `embed_and_scores`), best first, as (label
@@ -128,7 +136,7 @@ class Embedder:
         """Frees the model (an Embedder over a detector's model leaves that to the detector)."""
         if self.owns_model:
             self.model.dispose()
-        for proxy in (self._in_tidy, self._boxes_in_tidy, self._both_in_tidy, self._top_in_tidy):
+        for proxy in (self._in_tidy, self._both_in_tidy, self._top_in_tidy):
             if proxy is not None:
                 self.bridge.release(proxy)
 

@@ -13,8 +13,9 @@ from models.choice import choose_embedding_model
 from models.model_files import available_models
 from teach.class_cards import ClassCards
 from teach.class_editing import THUMB_SIZE, ClassEditor
-from teach.engine import TeachEngine, embedding_note
+from teach.engine import TeachEngine, default_model_offer, embedding_note
 from teach.evaluation_panel import EvaluationPanel
+from teach.object_finder import Embedded, embed_whole
 from teach.prediction_view import PredictionView
 from teach.record_buttons import RecordButtons
 from teach.settings import TeachSettings
@@ -77,12 +78,23 @@ class TeachApp:
         self.settings.show()
         self.editor.render()
         self.page.spawn(self.editor.restore_thumbs())
-        self.b.set_text("embedding-name", embedding_note(manifest.name, models, choose_embedding_model(models, requested)))
+        self._show_embedding(manifest.name, models, choose_embedding_model(models, requested))
         self.page.ready()
         if self.settings.teach_objects:
             self.page.spawn(self._find_objects())
         await self.start_camera()
         self.page.spawn(self.loop.run())
+
+    def _show_embedding(self, used: str, models: list[dict], default: str) -> None:
+        """The model the classes are embedded with; beside an earlier default, a link to the new one."""
+        self.b.set_text("embedding-name", embedding_note(used, models))
+        offer = default_model_offer(used, models, default, self.b.query_param("backend"))
+        self.b.set_hidden("embedding-older", offer is None)
+        if offer is not None:
+            why, link_text, href = offer
+            self.b.set_text("embedding-why", why)
+            self.b.set_text("embedding-default", link_text)
+            self.b.el("embedding-default").href = href
 
     async def _start_engine(self, requested: str | None, exclude: tuple[str, ...] = ()):
         """Backend, model, warm-up (teach/engine.py); on WebGL, a lost context restarts it elsewhere."""
@@ -152,47 +164,41 @@ class TeachApp:
 
     async def step(self) -> bool:
         """One camera frame; idle (no GPU work queued) until there is something to add, predict or see."""
-        sees = self.sees.active and not self.settings.teach_objects  # the whole frame's classes, same run
+        sees = self.sees.active  # the frame's (or its object's) classes, from the same run
         if not self.camera.ready() or not (sees or self.buttons.pending() or self.classes.has_examples()):
             return False
         if self.settings.teach_objects and self.engine.objects is None:
             return False  # its detector is still loading
         target = self.buttons.target()
-        scores = None
-        if sees:
-            embedding, scores = self.embedder.embed_and_scores(self.video)
-            found = embedding, None
-        else:
-            found = await self._embed(self.video)
+        found = await self._embed(self.video, scores=sees)
         if found is None:
             self._no_object("camera", target)
             return True
-        embedding, region = found
         try:
             if target is not None:
-                await self._add(target, embedding, self.video, region)
-            await self._predict(embedding, "camera")
-            if scores is not None:
-                await self.sees.frame(scores)
+                await self._add(target, found.embedding, self.video, found.region)
+            await self._predict(found.embedding, "camera")
+            if found.scores is not None:
+                await self.sees.frame(found.scores, "camera" if found.region is None else "object")
         finally:
-            self.b.dispose(embedding)
-            self.b.dispose(scores)
+            found.dispose(self.b)
         return True
 
-    async def _embed(self, source, model_input=None) -> tuple[object, tuple | None] | None:
-        """(embedding, the object's box or None for the whole frame); None: no object in view.
-        `model_input`: `source` already at the model's input size (image files)."""
+    async def _embed(self, source, model_input=None, scores: bool = False) -> Embedded | None:
+        """The whole frame's embedding, or with "Teach objects" its main object's (None: no object in
+        view); `scores`: the model's class probabilities too, from the same run. `model_input`: `source`
+        already at the model's input size (image files)."""
         if not self.settings.teach_objects:
-            return self.embedder.embed(model_input or source), None
+            return embed_whole(self.embedder, model_input or source, scores)
         finder = self.engine.objects or await self.engine.object_finder()
         if finder is None:
             return None
-        found = await finder.embed(model_input or source)
+        found = await finder.embed(model_input or source, scores)
         if found is None:
             return None
-        embedding, detection = found
+        embedded, detection = found
         self.prediction.object_found(detection)
-        return embedding, detection.box
+        return embedded
 
     def _no_object(self, source: str, target: int | None) -> None:
         self.prediction.no_object(source)
@@ -247,16 +253,16 @@ class TeachApp:
 
     # ------------------------------------------------------------ files
 
-    async def _embed_files(self, files: list, use) -> None:
-        """Each image embedded (or its main object) and handed to `use(name, bitmap, embedding, region)`."""
+    async def _embed_files(self, files: list, use, scores: bool = False) -> None:
+        """Each image embedded (or its main object) and handed to `use(name, bitmap, embedded)`."""
         async def embed(bitmap):
             # One input size for every file: each new size would compile new WebGL shaders.
-            return await self._embed(bitmap, self.b.snapshot(bitmap, *self.embedder.input_size))
+            return await self._embed(bitmap, self.b.snapshot(bitmap, *self.embedder.input_size), scores)
         await self.image_files.each(files, embed, use)
 
     async def add_files(self, index: int, files: list) -> None:
-        async def use(_name, bitmap, embedding, region):
-            await self._add(index, embedding, bitmap, region)
+        async def use(_name, bitmap, embedded):
+            await self._add(index, embedded.embedding, bitmap, embedded.region)
         await self._embed_files(files, use)
 
     async def classify_files(self, input_element) -> None:
@@ -265,14 +271,14 @@ class TeachApp:
         self._keep_screen_on()
         self.b.set_hidden("camera-resume", False)
 
-        async def use(name, bitmap, embedding, _region):
+        async def use(name, bitmap, embedded):
             still = self.b.el("still")
             still.replaceChildren(self.b.snapshot(bitmap, bitmap.width, bitmap.height))
             self.b.set_hidden("still", False)
-            await self._predict(embedding, name)
-            if self.sees.active:
-                await self.sees.still(self.b.snapshot(bitmap, *self.embedder.input_size))
-        await self._embed_files(self.b.take_files(input_element), use)
+            await self._predict(embedded.embedding, name)
+            if embedded.scores is not None:
+                await self.sees.still(embedded.scores)
+        await self._embed_files(self.b.take_files(input_element), use, scores=self.sees.active)
 
     def resume_camera(self) -> None:
         self.b.set_hidden("still", True)

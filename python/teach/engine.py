@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlencode
 
 from models import backend
 from models.choice import detector_order
@@ -25,22 +26,36 @@ from teach.object_finder import ObjectFinder
 from web.formatting import format_bytes
 
 
-def embedding_note(used: str, models: list[dict], default: str) -> str:
-    """What the classes are embedded with; beside a model other than the default (`models.choice`
-    keeps the model of a dataset saved with an earlier default), how to start anew with the default.
+def embedding_note(used: str, models: list[dict]) -> str:
+    """What the classes are embedded with, for the heading.
+
+    Example:
+        >>> embedding_note("mobilenet", [{"name": "mobilenet", "title": "MobileNet V2"}])
+        'embeddings: MobileNet V2'
+    """
+    return f"embeddings: {model_title(used, models)}"
+
+
+def model_title(name: str, models: list[dict]) -> str:
+    return next((m.get("title", name) for m in models if m["name"] == name), name)
+
+
+def default_model_offer(used: str, models: list[dict], default: str, backend: str | None = None) -> tuple[str, str, str] | None:
+    """Beside a model other than the default (`models.choice` keeps the model of a dataset saved with
+    an earlier default): why, and the text and address of a link that teaches a new set with the
+    default (keeping a chosen backend); None beside the default.
 
     Example:
         >>> built = [{"name": "centernet", "title": "CenterNet"}, {"name": "mobilenet", "title": "MobileNet V2"}]
-        >>> embedding_note("centernet", built, "mobilenet")[:80]
-        'embeddings: CenterNet, the model the examples saved in this browser were taught'
+        >>> default_model_offer("centernet", built, "mobilenet", "wasm")[1:]
+        ('Teach a new set with MobileNet V2', '?model=mobilenet&backend=wasm')
     """
-    titles = {m["name"]: m.get("title", m["name"]) for m in models}
-    note = f"embeddings: {titles.get(used, used)}"
     if used == default:
-        return note
-    return (f"{note}, the model the examples saved in this browser were taught with (the default is now "
-            f"{titles.get(default, default)}: open index.html?model={default} to teach a new set with it; these "
-            "examples stay saved)")
+        return None
+    why = (f"These examples were taught with {model_title(used, models)}, the model of the examples saved in this "
+           f"browser; the default is now {model_title(default, models)}. They stay saved either way.")
+    query = {"model": default, **({"backend": backend} if backend else {})}
+    return why, f"Teach a new set with {model_title(default, models)}", "?" + urlencode(query)
 
 
 class TeachEngine:

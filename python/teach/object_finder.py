@@ -1,19 +1,43 @@
-"""Teach's "teach objects" mode: the frame's main object, found by the detector, embedded as a crop.
+"""What Teach embeds of an image: the whole of it, or with "teach objects" its main object as a crop.
 
-Detect names its boxes from crops embedded by the same `Embedder.embed_boxes`, so what Teach adds
-this way is what Detect compares its boxes with. The main object is the best-scoring box that the
-detector's own defaults (score threshold, overlap suppression) keep.
+Detect names its boxes from crops embedded by the same `Embedder`, so what Teach adds this way is what
+Detect compares its boxes with. The main object is the best-scoring box that the detector's own
+defaults (score threshold, overlap suppression) keep. Where "What MobileNet sees" shows the model's
+ImageNet guesses, they come from the same run of the model as the embedding (`scores=True`).
 
 Example:
     finder = ObjectFinder(detector, embedder)
-    found = await finder.embed(video)          # None when the frame shows no object
+    found = await finder.embed(video, scores=True)   # None when the frame shows no object
     if found:
-        embedding, detection = found           # a [size] tensor to dispose, and its Detection
+        embedded, detection = found                  # an Embedded to dispose, and its Detection
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from models.detections import Detection, select
+
+
+@dataclass
+class Embedded:
+    """One image's embedding ([size]), the box it was cropped to (None: the whole image), and the
+    model's class probabilities ([C]) when they were asked for. The caller disposes it."""
+    embedding: object
+    region: tuple | None = None
+    scores: object = None
+
+    def dispose(self, bridge) -> None:
+        bridge.dispose(self.embedding)
+        bridge.dispose(self.scores)
+
+
+def embed_whole(embedder, source, scores: bool = False) -> Embedded:
+    """The whole of `source`; with its class probabilities where asked for and the model has them."""
+    if scores and embedder.sees:
+        embedding, probabilities = embedder.embed_and_scores(source)
+        return Embedded(embedding, None, probabilities)
+    return Embedded(embedder.embed(source))
 
 
 class ObjectFinder:
@@ -25,11 +49,15 @@ class ObjectFinder:
         shown = select(await self.detector.detect(source), self.detector.defaults)
         return max(shown, key=lambda d: d.score, default=None)
 
-    async def embed(self, source) -> tuple[object, Detection] | None:
+    async def embed(self, source, scores: bool = False) -> tuple[Embedded, Detection] | None:
+        """The main object's crop embedded (with its class probabilities, as `embed_whole`)."""
         found = await self.main_object(source)
         if found is None:
             return None
-        return self.embedder.embed_boxes(source, [found.box]), found
+        if scores and self.embedder.sees:
+            embedding, probabilities = self.embedder.embed_box_and_scores(source, found.box)
+            return Embedded(embedding, found.box, probabilities), found
+        return Embedded(self.embedder.embed_boxes(source, [found.box]), found.box), found
 
     def dispose(self) -> None:
         self.detector.dispose()

@@ -1,7 +1,8 @@
 """What MobileNet sees: the frame's ImageNet top 3 ("espresso 84%") beside the taught classes.
 
 Teach's embedding model also names ImageNet's classes; this shows its three best guesses for the
-camera (before any class is taught, too) or for an image file. Camera frames are smoothed over time
+camera (before any class is taught, too), for the object found there with "Teach objects" ticked, or
+for an image file, from the run of the model that embeds it. Camera frames are smoothed over time
 like the steady labels (classifier/steady_label.py, with its time constant and weights): each class's
 probability is averaged over the last fraction of a second, and a class enters the three shown only
 when it beats the weakest of them by MARGIN or has led it for HOLD_S, and not before MIN_FRAMES frames
@@ -19,7 +20,7 @@ Example:
     sees.use(embedder, labels)                 # after the model loads: offered where embedder.sees
     if sees.active:
         embedding, scores = embedder.embed_and_scores(video)
-        await sees.frame(scores)               # the caller disposes `scores`
+        await sees.frame(scores, "camera")     # or "object"; the caller disposes `scores`
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ RATIO, MARGIN = 1.5, 0.02  # a newcomer takes the weakest shown class's place at
                            # RATIO times that one's plus MARGIN (probabilities: 3% and 2% are as close as 30% and 20%)
 ORDER_MARGIN = 0.03  # how far one shown class must lead the one above it to swap places
 FORGET = 0.002  # averages below this (not shown) are dropped: the table stays a few classes long
+
+OF_WHAT = {"camera": "(its ImageNet top 3)", "object": "(its ImageNet top 3 of the object found)",
+           "file": "(its ImageNet top 3 of the file)"}
 
 SEES_KEY = "what-it-sees"  # localStorage: the visitor's "What MobileNet sees" choice
 ON_BY_DEFAULT = True
@@ -159,6 +163,7 @@ class WhatItSees:
         self.embedder = None
         self.labels: list[str] = []
         self._texts: list[str] | None = None
+        self._source = "camera"
 
     @property
     def active(self) -> bool:
@@ -192,19 +197,16 @@ class WhatItSees:
         self.b.set_hidden("sees-list", not self.on)
         self.b.set_data("sees", "on", "true" if self.on else "false")
 
-    async def frame(self, scores) -> None:
-        """A camera frame's class probabilities (the caller disposes them): the steady top 3."""
-        self._write(self.steady.frame(await self._top(scores)), "camera")
+    async def frame(self, scores, source: str = "camera") -> None:
+        """The class probabilities of a camera frame or ("object") of the object found in it (the
+        caller disposes them): the steady top 3, started anew when the source changes."""
+        if source != self._source:
+            self.steady.reset()
+        self._write(self.steady.frame(await self._top(scores)), source)
 
-    async def still(self, source) -> None:
-        """An image file (`source` at the model's input size): its own top 3 at once."""
-        embedding, scores = self.embedder.embed_and_scores(source)
-        self.b.dispose(embedding)
-        try:
-            top = await self._top(scores)
-        finally:
-            self.b.dispose(scores)
-        self._write(self.steady.now(top), "file")
+    async def still(self, scores) -> None:
+        """An image file's class probabilities (the caller disposes them): its own top 3 at once."""
+        self._write(self.steady.now(await self._top(scores)), "file")
 
     async def _top(self, scores) -> list[tuple[int, float]]:
         top = await self.embedder.top(scores, ASKED)
@@ -213,9 +215,12 @@ class WhatItSees:
     def _write(self, rows: list[tuple[int, float]], source: str) -> None:
         texts = [seen_text(self.labels[i], p) for i, p in rows[:SHOWN]]
         texts += [""] * (SHOWN - len(texts))
-        if texts == self._texts:  # unchanged text costs no DOM work
+        if texts == self._texts and source == self._source:  # unchanged text costs no DOM work
             return
         self._texts = texts
+        if source != self._source:
+            self._source = source
+            self.b.set_text("sees-of", OF_WHAT[source])
         for place, text in enumerate(texts, 1):
             self.b.set_text(f"sees-{place}", text)
             self.b.set_hidden(f"sees-{place}", not text)

@@ -16,8 +16,8 @@ class ImageFiles:
         self.page = page
 
     async def each(self, files: list, embed, use) -> None:
-        """`embed(bitmap)` -> (embedding, region) or None (no object); `use(name, bitmap, embedding,
-        region)` for each file that gave one. Every embedding is disposed here."""
+        """`embed(bitmap)` -> what was embedded (with `dispose(bridge)`) or None (no object); `use(name,
+        bitmap, embedded)` for each file that gave one. Everything embedded is disposed here."""
         bad, empty = [], []
         for done, file in enumerate(files):
             self._progress(done, len(files))
@@ -31,11 +31,10 @@ class ImageFiles:
                 if found is None:
                     empty.append(file.name)
                     continue
-                embedding, region = found
                 try:
-                    await use(file.name, bitmap, embedding, region)
+                    await use(file.name, bitmap, found)
                 finally:
-                    self.b.dispose(embedding)
+                    found.dispose(self.b)
             finally:
                 bitmap.close()
         self._progress(len(files), len(files))

@@ -68,6 +68,9 @@ def teach_objects(opened, tmp_path) -> None:
     wait_counts(opened, [4, 0, 0, 0])
     upload(opened, ".class-card:nth-child(2) input[data-action=upload]", write_views(tmp_path, "motorcycle", 4, seed=1))
     wait_counts(opened, [4, 4, 0, 0])
+    # What MobileNet sees follows the object found, from the run that embeds it.
+    page.wait_for_selector("#sees[data-source=object] #sees-1:not([hidden])", state="attached", timeout=60_000)
+    assert page.text_content("#sees-of") == "(its ImageNet top 3 of the object found)"
     # (#object-found names the last object found: the camera's too, which keeps running, so it is not
     # read here; the Detect half below checks what was taught.)
     assert not opened.message(), opened.message()  # no file without an object

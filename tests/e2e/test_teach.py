@@ -220,10 +220,12 @@ def test_a_dataset_taught_with_centernet_still_opens(open_page, photo_files, tmp
     opened.wait_ready()
     assert "CenterNet" in page.text_content("#status-model")
     assert opened.class_counts()[0] == 2
-    assert "?model=mobilenet" in page.text_content("#embedding-name")
+    assert "CenterNet" in page.text_content("#embedding-why") and page.is_visible("#embedding-default")
 
-    page.goto(opened.base + "index.html?model=mobilenet&backend=wasm")
+    page.click("#embedding-default")  # "Teach a new set with MobileNet", keeping the backend
+    page.wait_for_url("**/index.html?model=mobilenet&backend=wasm")
     opened.wait_ready()
+    assert page.is_hidden("#embedding-older")
     assert "MobileNet" in page.text_content("#status-model") and opened.class_counts()[0] == 0
     upload(opened, "#dataset-load", [str(saved)])
     page.wait_for_selector("#message:has-text('centernet-dataset.json')", timeout=30_000)

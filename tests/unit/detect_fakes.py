@@ -171,7 +171,8 @@ class FakeBridge(FakeModelFiles, FakeDevice, FakeFrames, FakeReads):
         return self._tensor("packed", scores.values)  # tests put packed rows under the scores node
 
     def dispose(self, tensor) -> None:
-        tensor.dispose()
+        if tensor is not None:  # as bridge.dispose
+            tensor.dispose()
 
     def dispose_all(self, tensors) -> None:
         for tensor in tensors:

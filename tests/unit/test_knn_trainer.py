@@ -5,7 +5,7 @@ from classifier.class_list import ClassList
 from classifier.dataset_store import saved_models
 from classifier.knn_trainer import KnnTrainer
 from models.choice import choose_embedding_model
-from teach.engine import embedding_note
+from teach.engine import default_model_offer, embedding_note
 
 from aio import run
 from fake_bridge import FakeBridge, floats
@@ -106,9 +106,15 @@ def test_a_dataset_saved_with_an_earlier_default_keeps_its_model():
     assert choose_embedding_model(built, None, {"centernet", "mobilenet"}) == "mobilenet"
     assert choose_embedding_model(built, None, {"coco-ssd", "gone"}) == "mobilenet"  # not embedding models
     assert choose_embedding_model(built, "mobilenet", {"centernet"}) == "mobilenet"  # ?model= wins
-    note = embedding_note("centernet", [dict(m, title=m["name"].title()) for m in built], "mobilenet")
-    assert note.startswith("embeddings: Centernet, the model the examples saved") and "?model=mobilenet" in note
-    assert embedding_note("mobilenet", built, "mobilenet") == "embeddings: mobilenet"
+    titled = [dict(m, title=m["name"].title()) for m in built]
+    assert embedding_note("centernet", titled) == "embeddings: Centernet"
+    why, link, href = default_model_offer("centernet", titled, "mobilenet")
+    assert why.startswith("These examples were taught with Centernet, the model of the examples saved") and \
+        "the default is now Mobilenet" in why
+    assert (link, href) == ("Teach a new set with Mobilenet", "?model=mobilenet")
+    assert default_model_offer("centernet", built, "mobilenet", "wasm")[2] == "?model=mobilenet&backend=wasm"
+    assert default_model_offer("mobilenet", built, "mobilenet") is None
+    assert embedding_note("mobilenet", built) == "embeddings: mobilenet"
 
 
 def test_the_models_with_a_saved_dataset():

@@ -11,9 +11,12 @@ from clock import Clock
 from detect_fakes import FakeBridge, FakeModel
 
 from classifier.steady_label import HOLD_S
+from models.detections import Detection, Settings
 from models.embedder import Embedder
 from models.model_files import Manifest
+from teach.object_finder import ObjectFinder, embed_whole
 from teach.what_it_sees import (
+    OF_WHAT,
     SEES_KEY,
     SHOWN,
     SteadyTop,
@@ -201,6 +204,10 @@ class SeeingBridge(FakeBridge):
     def snapshot(self, source, width, height):
         return SimpleNamespace(name="snapshot")
 
+    def crop_boxes(self, frame, boxes, size, low, high):
+        self.cropped = vars(self).get("cropped", []) + [list(boxes)]
+        return self._tensor(f"crops of {len(boxes)}")
+
 
 def manifest(outputs: dict[str, str]) -> Manifest:
     return Manifest(name="mobilenet", title="MobileNet V2 1.0 224 (ImageNet)", task="classification",
@@ -284,12 +291,46 @@ def test_the_view_writes_the_top_3_without_background_and_only_when_it_changes()
     assert bridge.live_tensors() == []
 
 
-def test_a_file_gets_its_own_top_3_and_frees_what_it_made():
-    bridge, sees, _embedder = view()
-    run(sees.still("snapshot"))
+def test_a_file_gets_its_own_top_3_from_the_run_that_embeds_it():
+    bridge, sees, embedder = view()
+    embedded = embed_whole(embedder, "snapshot", scores=True)
+    assert embedder.model.calls == [("execute", ["pool", "softmax-node"])]  # one run: no second for the list
+    run(sees.still(embedded.scores))
     assert bridge.el("sees-1").textContent == "class 967 84%"
-    assert bridge.el("sees").dataset.source == "file"
+    assert bridge.el("sees").dataset.source == "file" and bridge.el("sees-of").textContent == OF_WHAT["file"]
+    embedded.dispose(bridge)
     assert bridge.live_tensors() == []
+    assert embed_whole(embedder, "snapshot").scores is None  # not asked: the embedding alone
+    assert embedder.model.calls[-1] == ("execute", ["pool"])
+
+
+class OneBox:
+    """A detector that finds one object."""
+
+    defaults = Settings(threshold=0.3, max_detections=20, iou=0.5)
+
+    def __init__(self, box):
+        self.box = box
+
+    async def detect(self, source):
+        return [Detection("cat", 0.9, self.box)]
+
+
+def test_with_teach_objects_the_list_shows_the_objects_top_3_from_the_run_that_embeds_it():
+    bridge, sees, embedder = view()
+    box = (0.1, 0.2, 0.6, 0.9)
+    finder = ObjectFinder(OneBox(box), embedder)
+    run(sees.frame(embed_whole(embedder, "video", scores=True).scores, "camera"))
+    embedded, detection = run(finder.embed("video", scores=True))
+    assert embedded.region == box == detection.box
+    assert embedder.model.calls[-1] == ("execute", ["pool", "softmax-node"]) and bridge.cropped == [[box]]
+    run(sees.frame(embedded.scores, "object"))
+    assert bridge.el("sees").dataset.source == "object" and bridge.el("sees-of").textContent == OF_WHAT["object"]
+    assert bridge.el("sees-1").textContent == "class 967 84%"
+    embedded.dispose(bridge)
+    plain, _detection = run(finder.embed("video"))
+    assert plain.scores is None and embedder.model.calls[-1] == ("execute", ["pool"])
+    plain.dispose(bridge)
 
 
 def test_the_switch_hides_the_list_remembers_it_and_stops_the_work():
