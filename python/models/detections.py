@@ -7,7 +7,6 @@ the element that shows the frame.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from web.formatting import percent
@@ -64,26 +63,34 @@ def label_text(label: str, score: float) -> str:
 
 # ---------------------------------------------------------------- decoding
 
-def _clamp(value: float) -> float:
-    return min(max(value, 0.0), 1.0)
+def _decoded(values: list[float], labels: list, order: tuple[int, int, int, int],
+             scale: tuple[float, float] = (1.0, 1.0)) -> list[Detection]:
+    """Rows of six floats -> Detections: the box's corners at `order` (x1, y1, x2, y2) divided by
+    `scale` (width, height) and clamped to the frame, then the score and the class index. Rows that
+    name no class (NaN, out of range, an unused COCO id) or have no area are dropped.
 
-
-def _detection(labels: list, class_index: float, score: float, x1, y1, x2, y2) -> Detection | None:
-    """None for rows that name no class (NaN, out of range, an unused COCO id) or have no area."""
-    if math.isnan(class_index) or math.isnan(score):
-        return None
-    index = int(class_index)
-    if not 0 <= index < len(labels) or labels[index] is None:
-        return None
-    box = (_clamp(x1), _clamp(y1), _clamp(x2), _clamp(y2))
-    if box[2] <= box[0] or box[3] <= box[1]:
-        return None
-    return Detection(labels[index], float(score), box)
-
-
-def _rows(values: list[float]):
+    One loop with no call per value: it runs on every frame over every candidate row (100), and a
+    call costs more than the arithmetic in Pyodide."""
+    a, b, c, d = order
+    width, height = scale
+    count = len(labels)
+    out = []
     for start in range(0, len(values) - ROW + 1, ROW):
-        yield values[start:start + ROW]
+        row = values[start:start + ROW]
+        score, index = row[4], row[5]
+        if score != score or not 0 <= index < count:  # NaN compares unequal to itself, and false here
+            continue
+        label = labels[int(index)]
+        if label is None:
+            continue
+        x1, y1, x2, y2 = row[a] / width, row[b] / height, row[c] / width, row[d] / height
+        x1 = 0.0 if x1 < 0.0 else 1.0 if x1 > 1.0 else x1
+        y1 = 0.0 if y1 < 0.0 else 1.0 if y1 > 1.0 else y1
+        x2 = 0.0 if x2 < 0.0 else 1.0 if x2 > 1.0 else x2
+        y2 = 0.0 if y2 < 0.0 else 1.0 if y2 > 1.0 else y2
+        if x2 > x1 and y2 > y1:
+            out.append(Detection(label, float(score), (x1, y1, x2, y2)))
+    return out
 
 
 def centernet_rows(values: list[float], input_size: tuple[int, int], labels: list) -> list[Detection]:
@@ -92,12 +99,7 @@ def centernet_rows(values: list[float], input_size: tuple[int, int], labels: lis
     The frame was stretched to the input size, so dividing by it gives fractions of the frame.
     """
     height, width = input_size
-    out = []
-    for x1, y1, x2, y2, score, class_index in _rows(values):
-        found = _detection(labels, class_index, score, x1 / width, y1 / height, x2 / width, y2 / height)
-        if found:
-            out.append(found)
-    return out
+    return _decoded(values, labels, (0, 1, 2, 3), (width, height))
 
 
 def ssd_rows(values: list[float], labels: list) -> list[Detection]:
@@ -105,12 +107,7 @@ def ssd_rows(values: list[float], labels: list) -> list[Detection]:
 
     Slot j is COCO id j + 1; labels.json holds None for the ids COCO never used.
     """
-    out = []
-    for y1, x1, y2, x2, score, slot in _rows(values):
-        found = _detection(labels, slot, score, x1, y1, x2, y2)
-        if found:
-            out.append(found)
-    return out
+    return _decoded(values, labels, (1, 0, 3, 2))
 
 
 # ---------------------------------------------------------------- selection
