@@ -7,10 +7,12 @@ Example:
 
 from __future__ import annotations
 
-from functools import lru_cache
+import asyncio
+from functools import lru_cache, partial
 
 import js
 from pyodide.ffi import create_proxy, to_js
+from pyodide.webloop import PyodideFuture, WebLoop
 
 __all__ = ["Members", "js_value", "js_array", "py_value", "keep", "release", "listen", "log", "query_param",
            "now_ms", "mark"]
@@ -88,4 +90,15 @@ def mark(phase: str) -> None:
     _performance.mark(f"tyb:{phase}")
 
 
+def resolve_futures_in_one_task(loop) -> None:
+    """Pyodide's event loop gives every future it makes (each `await` of a JS promise makes one) a
+    second done callback, which counts the work in progress for a handler that a page never sets;
+    the loop runs each callback as a task of its own, so each resolved promise cost two tasks, each
+    a trip from JS into Python (on Detect, six a frame instead of three). The loop's futures are made
+    without that count."""
+    if isinstance(loop, WebLoop):
+        loop.create_future = partial(PyodideFuture, loop=loop)
+
+
 mark("python-start")  # the bridge is the first app package the entry point imports
+resolve_futures_in_one_task(asyncio.get_event_loop())
