@@ -25,6 +25,8 @@
   const video = document.getElementById("video");
   const overlay = document.getElementById("overlay");
   const list = document.getElementById("detections");
+  overlay.width = Math.round(overlay.clientWidth * devicePixelRatio);  // its shown size, as the Python page
+  overlay.height = Math.round(overlay.clientHeight * devicePixelRatio);
   const ctx = overlay.getContext("2d");
   const name = (i) => (Array.isArray(labels) ? labels[i] : labels[String(i)]);
   // python/bridge/tensors.py best_class_per_box: each box's best class, the CANDIDATES best boxes.
