@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlencode
 
 from models import backend
 from models.choice import detector_order
@@ -40,10 +39,11 @@ def model_title(name: str, models: list[dict]) -> str:
     return next((m.get("title", name) for m in models if m["name"] == name), name)
 
 
-def default_model_offer(used: str, models: list[dict], default: str, backend: str | None = None) -> tuple[str, str, str] | None:
+def default_model_offer(used: str, models: list[dict], default: str,
+                        chosen_backend: str | None = None) -> tuple[str, str, str] | None:
     """Beside a model other than the default (`models.choice` keeps the model of a dataset saved with
     an earlier default): why, and the text and address of a link that teaches a new set with the
-    default (keeping a chosen backend); None beside the default.
+    default (keeping a chosen backend, one of `backend.ORDER`); None beside the default.
 
     Example:
         >>> built = [{"name": "centernet", "title": "CenterNet"}, {"name": "mobilenet", "title": "MobileNet V2"}]
@@ -54,8 +54,10 @@ def default_model_offer(used: str, models: list[dict], default: str, backend: st
         return None
     why = (f"These examples were taught with {model_title(used, models)}, the model of the examples saved in this "
            f"browser; the default is now {model_title(default, models)}. They stay saved either way.")
-    query = {"model": default, **({"backend": backend} if backend else {})}
-    return why, f"Teach a new set with {model_title(default, models)}", "?" + urlencode(query)
+    # Built by hand: urllib.parse would cost the page's boot a few stdlib modules compiled from source.
+    # Model names are the site's own; a backend is kept only when it is one the page knows.
+    href = f"?model={default}" + (f"&backend={chosen_backend}" if chosen_backend in backend.ORDER else "")
+    return why, f"Teach a new set with {model_title(default, models)}", href
 
 
 class TeachEngine:

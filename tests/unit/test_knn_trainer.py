@@ -113,6 +113,7 @@ def test_a_dataset_saved_with_an_earlier_default_keeps_its_model():
         "the default is now Mobilenet" in why
     assert (link, href) == ("Teach a new set with Mobilenet", "?model=mobilenet")
     assert default_model_offer("centernet", built, "mobilenet", "wasm")[2] == "?model=mobilenet&backend=wasm"
+    assert default_model_offer("centernet", built, "mobilenet", "x&model=centernet")[2] == "?model=mobilenet"
     assert default_model_offer("mobilenet", built, "mobilenet") is None
     assert embedding_note("mobilenet", built) == "embeddings: mobilenet"
 
