@@ -15,7 +15,7 @@ from teach.class_cards import ClassCards
 from teach.class_editing import THUMB_SIZE, ClassEditor
 from teach.engine import TeachEngine, default_model_offer, embedding_note
 from teach.evaluation_panel import EvaluationPanel
-from teach.object_finder import Embedded, embed_whole
+from teach.object_finder import Embedded, embed_region
 from teach.prediction_view import PredictionView
 from teach.record_buttons import RecordButtons
 from teach.settings import TeachSettings
@@ -189,7 +189,7 @@ class TeachApp:
         view); `scores`: the model's class probabilities too, from the same run. `model_input`: `source`
         already at the model's input size (image files)."""
         if not self.settings.teach_objects:
-            return embed_whole(self.embedder, model_input or source, scores)
+            return embed_region(self.embedder, model_input or source, scores=scores)
         finder = self.engine.objects or await self.engine.object_finder()
         if finder is None:
             return None

@@ -32,12 +32,14 @@ class Embedded:
         bridge.dispose(self.scores)
 
 
-def embed_whole(embedder, source, scores: bool = False) -> Embedded:
-    """The whole of `source`; with its class probabilities where asked for and the model has them."""
+def embed_region(embedder, source, region: tuple | None = None, scores: bool = False) -> Embedded:
+    """`source`, or its `region` (x1, y1, x2, y2 fractions), embedded; with its class probabilities
+    from the same run where asked for and the model has them."""
     if scores and embedder.sees:
-        embedding, probabilities = embedder.embed_and_scores(source)
-        return Embedded(embedding, None, probabilities)
-    return Embedded(embedder.embed(source))
+        embedding, probabilities = embedder.embed_box_and_scores(source, region)
+        return Embedded(embedding, region, probabilities)
+    embedding = embedder.embed(source) if region is None else embedder.embed_boxes(source, [region])
+    return Embedded(embedding, region)
 
 
 class ObjectFinder:
@@ -50,14 +52,11 @@ class ObjectFinder:
         return max(shown, key=lambda d: d.score, default=None)
 
     async def embed(self, source, scores: bool = False) -> tuple[Embedded, Detection] | None:
-        """The main object's crop embedded (with its class probabilities, as `embed_whole`)."""
+        """The main object's crop embedded (with its class probabilities, as `embed_region`)."""
         found = await self.main_object(source)
         if found is None:
             return None
-        if scores and self.embedder.sees:
-            embedding, probabilities = self.embedder.embed_box_and_scores(source, found.box)
-            return Embedded(embedding, found.box, probabilities), found
-        return Embedded(self.embedder.embed_boxes(source, [found.box]), found.box), found
+        return embed_region(self.embedder, source, found.box, scores), found
 
     def dispose(self) -> None:
         self.detector.dispose()

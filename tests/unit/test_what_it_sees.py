@@ -14,7 +14,7 @@ from classifier.steady_label import HOLD_S
 from models.detections import Detection, Settings
 from models.embedder import Embedder
 from models.model_files import Manifest
-from teach.object_finder import ObjectFinder, embed_whole
+from teach.object_finder import ObjectFinder, embed_region
 from teach.what_it_sees import (
     OF_WHAT,
     SEES_KEY,
@@ -293,14 +293,14 @@ def test_the_view_writes_the_top_3_without_background_and_only_when_it_changes()
 
 def test_a_file_gets_its_own_top_3_from_the_run_that_embeds_it():
     bridge, sees, embedder = view()
-    embedded = embed_whole(embedder, "snapshot", scores=True)
+    embedded = embed_region(embedder, "snapshot", scores=True)
     assert embedder.model.calls == [("execute", ["pool", "softmax-node"])]  # one run: no second for the list
     run(sees.still(embedded.scores))
     assert bridge.el("sees-1").textContent == "class 967 84%"
     assert bridge.el("sees").dataset.source == "file" and bridge.el("sees-of").textContent == OF_WHAT["file"]
     embedded.dispose(bridge)
     assert bridge.live_tensors() == []
-    assert embed_whole(embedder, "snapshot").scores is None  # not asked: the embedding alone
+    assert embed_region(embedder, "snapshot").scores is None  # not asked: the embedding alone
     assert embedder.model.calls[-1] == ("execute", ["pool"])
 
 
@@ -320,7 +320,7 @@ def test_with_teach_objects_the_list_shows_the_objects_top_3_from_the_run_that_e
     bridge, sees, embedder = view()
     box = (0.1, 0.2, 0.6, 0.9)
     finder = ObjectFinder(OneBox(box), embedder)
-    run(sees.frame(embed_whole(embedder, "video", scores=True).scores, "camera"))
+    run(sees.frame(embed_region(embedder, "video", scores=True).scores, "camera"))
     embedded, detection = run(finder.embed("video", scores=True))
     assert embedded.region == box == detection.box
     assert embedder.model.calls[-1] == ("execute", ["pool", "softmax-node"]) and bridge.cropped == [[box]]
