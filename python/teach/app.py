@@ -173,6 +173,8 @@ class TeachApp:
         found = await self._embed(self.video, scores=sees)
         if found is None:
             self._no_object("camera", target)
+            if sees:
+                self.sees.no_object()
             return True
         try:
             if target is not None:

@@ -204,6 +204,11 @@ class WhatItSees:
             self.steady.reset()
         self._write(self.steady.frame(await self._top(scores)), source)
 
+    def no_object(self) -> None:
+        """"Teach objects" found nothing in the frame: no names, rather than the last object's."""
+        self.steady.reset()
+        self._write([], "object")
+
     async def still(self, scores) -> None:
         """An image file's class probabilities (the caller disposes them): its own top 3 at once."""
         self._write(self.steady.now(await self._top(scores)), "file")

@@ -328,6 +328,9 @@ def test_with_teach_objects_the_list_shows_the_objects_top_3_from_the_run_that_e
     assert bridge.el("sees").dataset.source == "object" and bridge.el("sees-of").textContent == OF_WHAT["object"]
     assert bridge.el("sees-1").textContent == "class 967 84%"
     embedded.dispose(bridge)
+    sees.no_object()  # the next frame shows no object: no names rather than the last object's
+    assert all(bridge.el(f"sees-{i}").hidden for i in (1, 2, 3)) and bridge.el("sees").dataset.top == ""
+    assert bridge.el("sees").dataset.source == "object"
     plain, _detection = run(finder.embed("video"))
     assert plain.scores is None and embedder.model.calls[-1] == ("execute", ["pool"])
     plain.dispose(bridge)
