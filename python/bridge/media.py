@@ -134,21 +134,37 @@ def show_image(canvas, source) -> None:
     canvas_context(canvas, source.width, source.height).drawImage(source, 0, 0)
 
 
+_window = js.window
+# Label widths by (font, text): a frame's labels are mostly last frame's ("person 87%"), and each
+# measureText is two calls into JS. Emptied when it grows, so a long run keeps it small.
+_text_widths: dict[tuple[str, str], float] = {}
+
+
+def _text_width(ctx, font: str, text: str) -> float:
+    width = _text_widths.get((font, text))
+    if width is None:
+        if len(_text_widths) >= 1000:
+            _text_widths.clear()
+        width = _text_widths[font, text] = ctx.measureText(text).width
+    return width
+
+
 def draw_boxes(canvas, size: tuple[float, float], boxes: list, style: dict) -> None:
     """Clear `canvas`, sized to `size` CSS px at the screen's pixel density, and draw each
     (x, y, w, h, text, colour) box in CSS px with its text on a filled tab above it (inside it when
     the box touches the top; moved left when it would stick out on the right)."""
-    ratio = js.window.devicePixelRatio or 1
+    ratio = _window.devicePixelRatio or 1
     ctx = canvas_context(canvas, round(size[0] * ratio), round(size[1] * ratio))
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
     ctx.clearRect(0, 0, size[0], size[1])
+    font = style["font"]
     ctx.lineWidth = style["line_width"]
-    ctx.font = style["font"]
+    ctx.font = font
     ctx.textBaseline = "top"
     for x, y, w, h, text, colour in boxes:
         ctx.strokeStyle = ctx.fillStyle = colour
         ctx.strokeRect(x, y, w, h)
-        tab_w, tab_h = ctx.measureText(text).width + 8, style["tab_height"]
+        tab_w, tab_h = _text_width(ctx, font, text) + 8, style["tab_height"]
         tab_x, tab_y = max(0, min(x, size[0] - tab_w)), (y - tab_h if y >= tab_h else y)
         ctx.fillRect(tab_x, tab_y, tab_w, tab_h)
         ctx.fillStyle = style["text_color"]

@@ -204,6 +204,10 @@ class DetectApp:
         mirrored = self.camera_controls.mirror and self.showing == "camera"
         self.view.render(self.filters.settings, mirrored, self.detector, frame, tracked)
 
+    def _overlay_resized(self) -> None:
+        self.view.resized()
+        self.render()
+
     def reset_counts(self) -> None:
         self.view.tracker.reset()
         self.render()
@@ -251,7 +255,7 @@ class DetectApp:
         b.listen(b.el("detector"), "change", lambda e: self.page.spawn(self.switch_detector(e.target.value)))
         self.filters.wire()
         self.naming.wire()
-        b.on_resize(self.overlay, self.render)
+        b.on_resize(self.overlay, self._overlay_resized)
 
     def _toggle_pause(self) -> None:
         self.paused = not self.paused

@@ -36,6 +36,11 @@ class BoxView:
         self.answered = False  # the detector has seen the picture shown (else there is nothing to say)
         self._drawn = None
         self._counted = None
+        self._size = None  # the overlay's laid-out size: measured once per layout change, not per frame
+
+    def resized(self) -> None:
+        """The overlay's size changed (its ResizeObserver said so): measure it again."""
+        self._size = None
 
     def new_source(self, source: str, name: str = "") -> None:
         """The camera, a still image (`name`: its file) or nothing: the old boxes and counts go."""
@@ -44,6 +49,7 @@ class BoxView:
         self.candidates = []
         self.tracker.reset()  # counts are per source: this camera run, this picture
         self.answered = False
+        self._size = None  # another picture, maybe another shape: its size before its layout is observed
 
     def answer(self, candidates: list, frame_size: tuple[int, int]) -> None:
         self.candidates, self.frame_size = candidates, frame_size
@@ -57,7 +63,9 @@ class BoxView:
             tracks = self.tracker.identify(shown)
         else:
             shown, tracks = tracked
-        size = self.b.element_size(self.overlay)
+        if self._size is None:
+            self._size = self.b.element_size(self.overlay)
+        size = self._size
         placed = place(shown, self.frame_size, size, mirrored)
         placed = [p if track is None else replace(p, track=track.id, name=track.label)
                   for p, track in zip(placed, tracks)]

@@ -119,6 +119,20 @@ def test_a_frame_draws_mirrored_boxes_and_lists_them():
     assert 'data-label="person"' in bridge.el("detections").innerHTML
 
 
+def test_the_overlay_is_measured_once_per_layout_change_not_every_frame():
+    bridge = both_detectors(element_size=(640, 480), source_size=(320, 240))
+    app = started(bridge)
+    run(app.switch_detector("centernet"))
+    run(app.step())
+    bridge.size = (320, 240)  # laid out anew, its ResizeObserver not yet heard: the frame keeps the size known
+    run(app.step())
+    assert bridge.drawn[0][:4] == pytest.approx((320, 0, 320, 480))
+    bridge.listeners[("overlay", "resize")]()
+    assert bridge.drawn[0][:4] == pytest.approx((160, 0, 160, 240))  # redrawn at once at the new size
+    run(app.step())
+    assert bridge.drawn[0][:4] == pytest.approx((160, 0, 160, 240))
+
+
 def test_controls_redraw_the_last_answer_without_running_the_model_again():
     bridge = both_detectors()
     app = started(bridge)
