@@ -45,20 +45,18 @@ class Track:
     seen_at: float = 0.0  # when it was last seen (seconds)
     missed: int = 0  # frames since last seen
     recent: deque = field(default_factory=deque)  # (when, title) of its last VOTE_S, VOTE_FRAMES or more
+    label: str = ""  # the most frequent recent title; of those tied, the one seen last
 
     def saw(self, title: str, now: float) -> None:
         self.seen_at, self.missed = now, 0
         self.recent.append((now, title))
         while len(self.recent) > VOTE_FRAMES and self.recent[0][0] < now - VOTE_S:
             self.recent.popleft()
-
-    @property
-    def label(self) -> str:
-        """The most frequent recent label; of those tied, the one seen last."""
+        # Voted here, once a frame, not at each of the frame's several reads (list, counts, speech).
         titles = [title for _when, title in self.recent]
         votes = Counter(titles)
         best = max(votes.values())
-        return next(label for label in reversed(titles) if votes[label] == best)
+        self.label = next(label for label in reversed(titles) if votes[label] == best)
 
     def gone(self, now: float) -> bool:
         return self.missed > MEMORY_FRAMES and now - self.seen_at > MEMORY_S
