@@ -80,11 +80,15 @@ def paired_rounds(row: dict, rounds: int, new_context, measure) -> None:
 
 
 def measured_window(page, frames: int, timeout_s: float, profile: bool) -> dict:
-    """ms per frame over `frames` frames; with `profile`, also the main thread's CPU time per frame
-    outside the TF.js wasm kernels (a V8 CPU profile): the loop's own cost, Python or JS, without
-    the kernel time that dominates a frame and differs by a few ms between page loads; and the
-    page's heap-layout record (bench.browser.HEAP_LAYOUT)."""
+    """ms per frame over `frames` frames; with `profile`, also the main thread's time per frame
+    outside the TF.js wasm kernels, two ways, each over a window of its own: timed (the kernels timed
+    in the page, no profiler running: `timed_window`) and sampled (a V8 CPU profile); and the page's
+    heap-layout record (bench.browser.HEAP_LAYOUT). Outside the kernels is the loop's own cost,
+    Python or JS, without the kernel time that dominates a frame and differs by a few ms between
+    page loads."""
+    out = {}
     if profile:
+        out.update(timed_window(page, frames, timeout_s))
         session = page.context.new_cdp_session(page)
         session.send("Profiler.enable")
         session.send("Profiler.setSamplingInterval", {"interval": 1000})
@@ -93,13 +97,70 @@ def measured_window(page, frames: int, timeout_s: float, profile: bool) -> dict:
     result = frame_window(page, frames, timeout_s)
     if not result["ms"]:
         raise TimeoutError(f"no frame within {timeout_s:.0f}s")
-    out = {"ms_per_frame": result["ms"] / result["frames"]}
+    out["ms_per_frame"] = result["ms"] / result["frames"]
     if profile:
         split = cpu_split(session.send("Profiler.stop")["profile"], last_ms=result["ms"])
         out.update({f"cpu_{part}_ms": ms / result["frames"] for part, ms in split.items()})
         session.detach()
         out["heap_layout"] = page.evaluate("window.__layout")
     return out
+
+
+# `on`: every kernel registered for the page's TF.js backend is wrapped so that its time, the
+# outermost call only (a kernel may run others), adds up in window.__kernelMs; off: unwrapped. A
+# kernel is its wasm call and a few lines of TF.js glue, the same code in both pages.
+KERNEL_TIMER = """(on) => {
+  const kernels = tf.getKernelsForBackend(tf.getBackend());
+  if (!on) {
+    for (const k of kernels) if (k.untimed) { k.kernelFunc = k.untimed; delete k.untimed; }
+    return;
+  }
+  window.__kernelMs = 0;
+  let depth = 0;
+  for (const k of kernels) {
+    const run = k.untimed = k.untimed || k.kernelFunc;
+    k.kernelFunc = function (...args) {
+      if (depth++ > 0) { try { return run.apply(this, args); } finally { depth--; } }
+      const start = performance.now();
+      try { return run.apply(this, args); } finally { depth--; window.__kernelMs += performance.now() - start; }
+    };
+  }
+}"""
+# As bench.browser.WINDOW, from one frame's end to the n-th frame's end after it, with the kernels'
+# ms so far at both ends: [[ms, frames, kernel ms], [ms, frames, kernel ms]].
+KERNEL_WINDOW = """([n, timeoutMs]) => new Promise((resolve) => {
+  const now = () => [performance.now(), Number(document.body.dataset.frames || 0), window.__kernelMs];
+  let first = null;
+  const observer = new MutationObserver(() => {
+    const end = now();
+    if (first === null) first = end;
+    else if (end[1] - first[1] >= n) finish([first, end]);
+  });
+  const timer = setTimeout(() => finish([]), timeoutMs);
+  function finish(ends) { observer.disconnect(); clearTimeout(timer); resolve(ends); }
+  observer.observe(document.body, {attributes: true, attributeFilter: ["data-frames"]});
+})"""
+
+
+def timed_window(page, frames: int, timeout_s: float) -> dict:
+    """ms per frame over `frames` frames, and of those the ms in TF.js kernels, timed in the page
+    (KERNEL_TIMER) with no profiler running; the rest, `timed_outside_kernels_ms`, is all else the
+    main thread did or waited for in those frames."""
+    page.evaluate(KERNEL_TIMER, True)
+    try:
+        ends = page.evaluate(KERNEL_WINDOW, [frames, timeout_s * 1000])
+    finally:
+        page.evaluate(KERNEL_TIMER, False)
+    if not ends:
+        raise TimeoutError(f"no {frames} frames within {timeout_s:.0f}s")
+    return kernel_split(*ends)
+
+
+def kernel_split(first: list[float], last: list[float]) -> dict[str, float]:
+    """Per frame between two [ms, frames, kernel ms] records: in kernels and outside them."""
+    count = last[1] - first[1]
+    kernels, total = (last[2] - first[2]) / count, (last[0] - first[0]) / count
+    return {"timed_kernels_ms": kernels, "timed_outside_kernels_ms": total - kernels}
 
 
 def cpu_split(profile: dict, last_ms: float) -> dict[str, float]:
@@ -124,7 +185,7 @@ def loop_figures(windows: dict[str, list[dict]]) -> dict:
     for impl, runs in windows.items():
         ms = statistics.median(run["ms_per_frame"] for run in runs)
         out[impl] = {"ms_per_frame": ms, "fps": 1000 / ms, "rounds_ms": [round(run["ms_per_frame"], 2) for run in runs]}
-        for key in ("cpu_kernels_ms", "cpu_outside_kernels_ms"):
+        for key in ("cpu_kernels_ms", "cpu_outside_kernels_ms", "timed_kernels_ms", "timed_outside_kernels_ms"):
             if all(key in run for run in runs):
                 out[impl][key] = statistics.median(run[key] for run in runs)
     pairs = list(zip(windows["python"], windows["js"]))
@@ -136,6 +197,11 @@ def loop_figures(windows: dict[str, list[dict]]) -> dict:
         out["cpu_overhead_ms_per_frame"] = out["python"]["cpu_outside_kernels_ms"] - out["js"]["cpu_outside_kernels_ms"]
         cpu = [py["cpu_outside_kernels_ms"] - js["cpu_outside_kernels_ms"] for py, js in pairs]
         out["cpu_overhead_range"] = [min(cpu), max(cpu)]  # per round's pair (the figure: median per page)
+    if "timed_outside_kernels_ms" in out["python"]:
+        out["timed_overhead_ms_per_frame"] = (out["python"]["timed_outside_kernels_ms"]
+                                              - out["js"]["timed_outside_kernels_ms"])
+        timed = [py["timed_outside_kernels_ms"] - js["timed_outside_kernels_ms"] for py, js in pairs]
+        out["timed_overhead_range"] = [min(timed), max(timed)]
     if all("heap_layout" in run for run in windows["python"] + windows["js"]):
         out["same_heap_layout"] = all(py["heap_layout"] is not None and py["heap_layout"] == js["heap_layout"]
                                       for py, js in pairs)

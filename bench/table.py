@@ -26,6 +26,9 @@ def summary_loop(row: dict) -> str:
     if "cpu_overhead_ms_per_frame" in row:
         details += (f"; CPU in kernels {fmt(py['cpu_kernels_ms'], 2)} vs {fmt(js['cpu_kernels_ms'], 2)} ms, outside "
                     f"{fmt(py['cpu_outside_kernels_ms'], 2)} vs {fmt(js['cpu_outside_kernels_ms'], 2)} ms")
+    if "timed_overhead_ms_per_frame" in row:
+        details += (f"; timed outside kernels {fmt(py['timed_outside_kernels_ms'], 2)} vs "
+                    f"{fmt(js['timed_outside_kernels_ms'], 2)} ms")
     if "same_heap_layout" in row:
         details += "; same TF.js heap layout in both pages" if row["same_heap_layout"] else "; TF.js HEAP LAYOUT DIFFERS"
     return (f"python {fmt(py['fps'], 2)} fps, js {fmt(js['fps'], 2)} fps, ratio {fmt(row['ratio'], 3)}, "
@@ -35,7 +38,7 @@ def summary_loop(row: dict) -> str:
 def print_loop(rows: list[dict]) -> None:
     print("\nFrame loop (Python page vs plain-JS page, same model, same backend)")
     print(f"{'demo':7s} {'backend':7s} {'model':10s} {'py fps':>8s} {'js fps':>8s} {'ratio':>6s} {'overhead ms':>11s} "
-          f"{'CPU overhead ms':>15s} {'same heap':>9s}")
+          f"{'CPU overhead ms':>15s} {'timed ms':>8s} {'same heap':>9s}")
     for r in rows:
         model = r.get("model", "–")
         if "skipped" in r:
@@ -43,10 +46,11 @@ def print_loop(rows: list[dict]) -> None:
         else:
             print(f"{r['demo']:7s} {r['backend']:7s} {model:10s} {fmt(r['python']['fps'], 2):>8s} {fmt(r['js']['fps'], 2):>8s} "
                   f"{fmt(r['ratio'], 3):>6s} {fmt(r['overhead_ms_per_frame'], 2):>11s} "
-                  f"{fmt(r.get('cpu_overhead_ms_per_frame'), 2):>15s} "
+                  f"{fmt(r.get('cpu_overhead_ms_per_frame'), 2):>15s} {fmt(r.get('timed_overhead_ms_per_frame'), 2):>8s} "
                   f"{ {True: 'yes', False: 'NO'}.get(r.get('same_heap_layout'), '–'):>9s}")
     print("(ratio = fps(Python) / fps(JS), overhead = extra ms per frame: medians of per-round pairs; CPU "
-          "overhead = main-thread CPU per frame outside the TF.js wasm kernels, Python minus JS; same heap = "
+          "overhead = main-thread CPU per frame outside the TF.js wasm kernels, Python minus JS (sampled by a V8 "
+          "profile); timed = the same from the kernels timed in the page, no profiler running; same heap = "
           "TF.js's wasm allocator placed a frame's tensors at the same addresses in both pages of every pair)")
 
 

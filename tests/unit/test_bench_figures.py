@@ -3,7 +3,7 @@
 import pytest
 
 from bench.cold import START_MARKS, cold_summary, phases, runtime_summary
-from bench.loop import cpu_split, loop_figures
+from bench.loop import cpu_split, kernel_split, loop_figures
 
 KERNEL_URL = "http://127.0.0.1:1/vendor/tfjs/tfjs-backend-wasm-simd.wasm"
 
@@ -27,6 +27,27 @@ def test_cpu_split_separates_kernels_and_skips_idle_and_time_before_the_window()
                  ("http://x/tf.min.js", 2_000)],         # 30 ms
                 end_us=30_000)
     assert cpu_split(p, last_ms=20) == pytest.approx({"kernels": 10.0, "outside_kernels": 12.0})
+
+
+def test_kernel_split_is_per_frame_between_the_two_records():
+    # [ms, frames, kernel ms] at a frame's end and 20 frames later: 1,500 ms, of which 1,300 in kernels
+    assert kernel_split([1000.0, 40, 500.0], [2500.0, 60, 1800.0]) == pytest.approx(
+        {"timed_kernels_ms": 65.0, "timed_outside_kernels_ms": 10.0})
+
+
+def test_loop_figures_pair_the_timed_split_too():
+    windows = {
+        "python": [{"ms_per_frame": 75.0, "timed_outside_kernels_ms": 11.0},
+                   {"ms_per_frame": 76.0, "timed_outside_kernels_ms": 11.5},
+                   {"ms_per_frame": 74.0, "timed_outside_kernels_ms": 10.5}],
+        "js": [{"ms_per_frame": 74.0, "timed_outside_kernels_ms": 9.5},
+               {"ms_per_frame": 75.0, "timed_outside_kernels_ms": 10.5},
+               {"ms_per_frame": 73.0, "timed_outside_kernels_ms": 9.8}],
+    }
+    figures = loop_figures(windows)
+    assert figures["timed_overhead_ms_per_frame"] == pytest.approx(11.0 - 9.8)  # medians per page
+    assert figures["timed_overhead_range"] == pytest.approx([0.7, 1.5])        # pairs: 1.5, 1.0, 0.7
+    assert "cpu_overhead_ms_per_frame" not in figures
 
 
 def test_loop_figures_pair_rounds_and_take_medians():
