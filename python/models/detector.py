@@ -106,7 +106,7 @@ class Detector:
             packed = await self._run_async() if self._needs_async else self.bridge.tidy(self._whole_frame)
         finally:
             self._source = None
-        return self.decode(await self.bridge.take_floats(packed))
+        return self.decode(await self.bridge.take_frame_floats(packed))
 
     async def _run_async(self):
         inputs = self.bridge.tidy(self._input)

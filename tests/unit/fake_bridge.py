@@ -39,13 +39,15 @@ class FakeModelFiles:
 
 
 class FakeReads:
-    """The bridge's `take_floats` over a fake's own `read_floats` and `dispose`."""
+    """The bridge's `take_floats` and `take_frame_floats` over a fake's own `read_floats` and `dispose`."""
 
     async def take_floats(self, tensor):
         try:
             return await self.read_floats(tensor)
         finally:
             self.dispose(tensor)
+
+    take_frame_floats = take_floats  # as on WebGL: awaited (a test may hold the read back)
 
 
 class FakeFrames:
