@@ -105,8 +105,8 @@ def dispose(tensor) -> None:
 
 
 async def read_floats(tensor) -> list[float]:
-    """Read a (small) tensor back to Python: the one await per read, which is also the browser's turn
-    between the steps of long work (a large dataset's calibration reads chunk after chunk)."""
+    """Read a (small) tensor back to Python: the one await per read. The await also gives the browser
+    a turn, which long work may count on (see `take_frame_floats` for the frame's read)."""
     data = await tensor.data()
     return data.to_py().tolist()
 
