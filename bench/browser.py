@@ -66,13 +66,15 @@ function hook(wasm) {
   };
 }
 """
-# Frame timestamps over one window: resolves after `n` more frames or `timeoutMs`.
+# Frame timestamps over one window: resolves after `n` more frames or `timeoutMs`. Each sample is
+# [ms, frames, the TF.js kernels' ms so far where they are timed (bench.loop.KERNEL_TIMER), else null].
 WINDOW = """([n, timeoutMs]) => new Promise((resolve) => {
-  const samples = [[performance.now(), Number(document.body.dataset.frames || 0)]];
+  const sample = (frames) => [performance.now(), frames, window.__kernelMs ?? null];
+  const samples = [sample(Number(document.body.dataset.frames || 0))];
   const target = samples[0][1] + n;
   const observer = new MutationObserver(() => {
     const frames = Number(document.body.dataset.frames || 0);
-    if (frames !== samples[samples.length - 1][1]) samples.push([performance.now(), frames]);
+    if (frames !== samples[samples.length - 1][1]) samples.push(sample(frames));
     if (frames >= target) finish();
   });
   const timer = setTimeout(finish, timeoutMs);
@@ -194,7 +196,7 @@ def frame_window(page, frames: int, timeout_s: float) -> dict:
     samples = page.evaluate(WINDOW, [frames, timeout_s * 1000])
     if len(samples) < 2:
         return {"frames": 0, "ms": None}
-    (t0, f0), (t1, f1) = samples[0], samples[-1]
+    (t0, f0, _), (t1, f1, _) = samples[0], samples[-1]
     return {"frames": f1 - f0, "ms": t1 - t0}
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from bench.browser import Bench, frame_window, recorded
+from bench.browser import WINDOW, Bench, frame_window, recorded
 from bench.table import summary_loop
 
 # Per page and backend: (frames per window, rounds, seconds allowed to boot). On wasm here a frame costs
@@ -126,20 +126,6 @@ KERNEL_TIMER = """(on) => {
     };
   }
 }"""
-# As bench.browser.WINDOW, from one frame's end to the n-th frame's end after it, with the kernels'
-# ms so far at both ends: [[ms, frames, kernel ms], [ms, frames, kernel ms]].
-KERNEL_WINDOW = """([n, timeoutMs]) => new Promise((resolve) => {
-  const now = () => [performance.now(), Number(document.body.dataset.frames || 0), window.__kernelMs];
-  let first = null;
-  const observer = new MutationObserver(() => {
-    const end = now();
-    if (first === null) first = end;
-    else if (end[1] - first[1] >= n) finish([first, end]);
-  });
-  const timer = setTimeout(() => finish([]), timeoutMs);
-  function finish(ends) { observer.disconnect(); clearTimeout(timer); resolve(ends); }
-  observer.observe(document.body, {attributes: true, attributeFilter: ["data-frames"]});
-})"""
 
 
 def timed_window(page, frames: int, timeout_s: float) -> dict:
@@ -147,13 +133,13 @@ def timed_window(page, frames: int, timeout_s: float) -> dict:
     (KERNEL_TIMER) with no profiler running; the rest, `timed_outside_kernels_ms`, is all else the
     main thread did or waited for in those frames."""
     page.evaluate(KERNEL_TIMER, True)
-    try:
-        ends = page.evaluate(KERNEL_WINDOW, [frames, timeout_s * 1000])
+    try:  # from the end of the window's first frame, so that both ends fall on a frame's end
+        samples = page.evaluate(WINDOW, [frames + 1, timeout_s * 1000])
     finally:
         page.evaluate(KERNEL_TIMER, False)
-    if not ends:
+    if len(samples) < 3:
         raise TimeoutError(f"no {frames} frames within {timeout_s:.0f}s")
-    return kernel_split(*ends)
+    return kernel_split(samples[1], samples[-1])
 
 
 def kernel_split(first: list[float], last: list[float]) -> dict[str, float]:
