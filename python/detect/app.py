@@ -16,7 +16,6 @@ from detect.detector_loading import DetectorLoader
 from detect.filters import BoxFilters
 from detect.naming_panel import NamingPanel
 from models import backend
-from models.detections import select
 from models.detector import Detector
 from models.model_files import ModelError, available_models
 from web.camera import Camera, CameraControls, message_for
@@ -192,7 +191,7 @@ class DetectApp:
         async with self._detecting:
             size = self.b.source_size(source)
             candidates = await self.detector.detect(source)
-            shown = await self.names.name(source, select(candidates, self.filters.settings))
+            shown = await self.names.name(source, candidates.select(self.filters.settings))
         if source_id != self._source_id:  # the visitor changed the picture while the model ran
             return False
         self.view.answer(candidates, size)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 
-from models.detections import Placed
+from models.detections import Candidates, Placed
 
 BOX_STYLE = {"color": "#00e676", "text_color": "#0b1a10", "line_width": 3, "font": "600 14px system-ui, sans-serif",
              "tab_height": 20}
@@ -33,6 +33,6 @@ def list_html(placed: list[Placed]) -> str:
     return "".join(list_item(p) for p in placed)
 
 
-def candidates_json(detector, candidates: list) -> str:
+def candidates_json(detector, candidates: Candidates) -> str:
     return json.dumps({"detector": detector.name, "candidates": [
-        {"label": c.label, "score": round(c.score, 5), "box": [round(v, 5) for v in c.box]} for c in candidates]})
+        {"label": c.label, "score": round(c.score, 5), "box": [round(v, 5) for v in c.box]} for c in candidates.all()]})

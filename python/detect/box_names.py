@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 from classifier import dataset as dataset_format
 from classifier.class_list import ClassList
@@ -185,7 +184,7 @@ class BoxNamer:
         named = list(detections)
         for i, answer in zip(picked, answers):
             if answer.sure and answer.index is not None:
-                named[i] = replace(detections[i], name=names[answer.index])
+                named[i] = detections[i]._replace(name=names[answer.index])
         return named
 
     def dispose(self) -> None:

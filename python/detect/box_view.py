@@ -14,11 +14,10 @@ Example:
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from detect.box_list import BOX_STYLE, box_colour, candidates_json, list_html
 from detect.tracking import Tracker, counts_text
-from models.detections import Placed, place, select
+from models.detections import NO_CANDIDATES, Candidates, Placed, place
 from web.frame_loop import page_clock
 from web.spoken import SteadyText, detection_summary
 
@@ -29,7 +28,7 @@ class BoxView:
         clock = page_clock(bridge)
         self.tracker = Tracker(clock=clock)  # follows the boxes of the source shown, from frame to frame
         self.spoken = SteadyText(clock=clock)  # the live region's text (#detections-spoken)
-        self.candidates: list = []  # the detector's last answer, unfiltered
+        self.candidates = NO_CANDIDATES  # the detector's last answer, unfiltered
         self.frame_size = (1, 1)
         self.source_name = ""
         self.still = False
@@ -46,12 +45,12 @@ class BoxView:
         """The camera, a still image (`name`: its file) or nothing: the old boxes and counts go."""
         self.source_name = name or source
         self.still = source == "still"
-        self.candidates = []
+        self.candidates = NO_CANDIDATES
         self.tracker.reset()  # counts are per source: this camera run, this picture
         self.answered = False
         self._size = None  # another picture, maybe another shape: its size before its layout is observed
 
-    def answer(self, candidates: list, frame_size: tuple[int, int]) -> None:
+    def answer(self, candidates: Candidates, frame_size: tuple[int, int]) -> None:
         self.candidates, self.frame_size = candidates, frame_size
         self.answered = True
 
@@ -59,7 +58,7 @@ class BoxView:
         """Draw the last answer; `frame`: a new camera frame's (else a still, or a control changed).
         `tracked`: the boxes just selected and their tracks, so a frame selects and matches them once."""
         if tracked is None:  # a control changed: the boxes shown now, named by the last frame's tracks
-            shown = select(self.candidates, settings)
+            shown = self.candidates.select(settings)
             tracks = self.tracker.identify(shown)
         else:
             shown, tracks = tracked
@@ -67,7 +66,7 @@ class BoxView:
             self._size = self.b.element_size(self.overlay)
         size = self._size
         placed = place(shown, self.frame_size, size, mirrored)
-        placed = [p if track is None else replace(p, track=track.id, name=track.label)
+        placed = [p if track is None else p._replace(track=track.id, name=track.label)
                   for p, track in zip(placed, tracks)]
         self.b.draw_boxes(self.overlay, size, [(p.x, p.y, p.w, p.h, p.text, box_colour(p)) for p in placed],
                           BOX_STYLE)

@@ -8,7 +8,9 @@ tidied on both sides of the awaited execution instead.
 
 from __future__ import annotations
 
-from models.detections import Detection, Settings, centernet_rows, ssd_rows
+from functools import partial
+
+from models.detections import Candidates, Settings, centernet_rows, ssd_rows
 from models.model_files import Manifest, ModelError, ModelFiles
 
 CANDIDATES = 100  # rows read back per frame; also the most a visitor can ask to see
@@ -80,7 +82,7 @@ class Detector:
         """The model's outputs -> one small tensor of CANDIDATES rows of six floats."""
         raise NotImplementedError
 
-    def decode(self, values: list[float]) -> list[Detection]:
+    def decode(self, values: list[float]) -> Candidates:
         raise NotImplementedError
 
     # ------------------------------------------------------------ the interface
@@ -99,8 +101,9 @@ class Detector:
             raise
         return detector
 
-    async def detect(self, source) -> list[Detection]:
-        """Candidate detections in `source` (video, image, canvas), best rows of the model, unfiltered."""
+    async def detect(self, source) -> Candidates:
+        """Candidate detections in `source` (video, image, canvas), best rows of the model, unfiltered
+        (decoded as a threshold asks for them)."""
         self._source = source
         try:
             packed = await self._run_async() if self._needs_async else self.bridge.tidy(self._whole_frame)
@@ -140,8 +143,8 @@ class CenterNetDetector(Detector):
     def pack(self, outputs):
         return outputs[0]
 
-    def decode(self, values: list[float]) -> list[Detection]:
-        return centernet_rows(values, self.manifest.input_size, self.labels)
+    def decode(self, values: list[float]) -> Candidates:
+        return Candidates(partial(centernet_rows, values, self.manifest.input_size, self.labels))
 
 
 class SsdDetector(Detector):
@@ -158,8 +161,8 @@ class SsdDetector(Detector):
     def pack(self, outputs):
         return self.bridge.best_class_per_box(outputs[0], outputs[1], CANDIDATES)
 
-    def decode(self, values: list[float]) -> list[Detection]:
-        return ssd_rows(values, self.labels)
+    def decode(self, values: list[float]) -> Candidates:
+        return Candidates(partial(ssd_rows, values, self.labels))
 
 
 DETECTORS = {cls.decoder: cls for cls in (CenterNetDetector, SsdDetector)}

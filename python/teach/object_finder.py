@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.detections import Detection, select
+from models.detections import Detection
 
 
 @dataclass
@@ -48,7 +48,7 @@ class ObjectFinder:
         self.embedder = embedder
 
     async def main_object(self, source) -> Detection | None:
-        shown = select(await self.detector.detect(source), self.detector.defaults)
+        shown = (await self.detector.detect(source)).select(self.detector.defaults)
         return max(shown, key=lambda d: d.score, default=None)
 
     async def embed(self, source, scores: bool = False) -> tuple[Embedded, Detection] | None:

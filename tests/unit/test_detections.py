@@ -15,6 +15,7 @@ import pytest
 
 from convert.models import coco80, coco90_slots
 from models.detections import (
+    Candidates,
     Detection,
     Settings,
     centernet_rows,
@@ -40,6 +41,17 @@ def flat(rows) -> list[float]:
 
 def decoded(photo: str) -> list[Detection]:
     return centernet_rows(flat(RECORDED[photo]["rows"]), INPUT, coco80())
+
+
+def candidates(photo: str, decodes: list | None = None) -> Candidates:
+    """The photo's rows as a detector answers them; `decodes` records the min_score of each decode."""
+    rows = flat(RECORDED[photo]["rows"])
+
+    def decode(min_score: float) -> list[Detection]:
+        if decodes is not None:
+            decodes.append(min_score)
+        return centernet_rows(rows, INPUT, coco80(), min_score)
+    return Candidates(decode)
 
 
 # ---------------------------------------------------------------- decoding
@@ -115,8 +127,20 @@ def test_selection_keeps_the_rows_tfjs_non_max_suppression_keeps(photo, key):
     overlap, min_score, most = (float(v) for v in key.split(","))
     rows = RECORDED[photo]["rows"]
     expected = [(coco80()[int(rows[i][5])], rows[i][4]) for i in RECORDED[photo]["nms"][key]]
-    chosen = select(decoded(photo), Settings(threshold=min_score, max_detections=int(most), iou=overlap))
+    settings = Settings(threshold=min_score, max_detections=int(most), iou=overlap)
+    chosen = select(decoded(photo), settings)
     assert [(d.label, round(d.score, 5)) for d in chosen] == [(label, round(score, 5)) for label, score in expected]
+    assert candidates(photo).select(settings) == chosen  # a frame decodes only the rows above its threshold
+
+
+def test_candidates_decode_the_rows_a_threshold_shows_and_more_only_when_it_is_lowered():
+    decodes = []
+    answer = candidates("motorcycle", decodes)
+    assert answer.above(0.5) == [d for d in decoded("motorcycle") if d.score >= 0.5] and decodes == [0.5]
+    assert answer.above(0.7) == [d for d in decoded("motorcycle") if d.score >= 0.7] and decodes == [0.5]
+    assert answer.above(0.2) == [d for d in decoded("motorcycle") if d.score >= 0.2] and decodes == [0.5, 0.2]
+    assert answer.all() == decoded("motorcycle") and len(decodes) == 3
+    assert answer.above(0.5) == [d for d in decoded("motorcycle") if d.score >= 0.5] and len(decodes) == 3
 
 
 def test_threshold_and_max_detections_limit_what_is_kept():

@@ -32,7 +32,7 @@ def test_centernet_frame_is_one_tidy_and_one_read_and_frees_everything():
     bridge = FakeBridge(outputs={"det": CENTERNET_ROWS}, files=centernet_files())
     detector = run(Detector.load(bridge, "models/centernet"))
     assert isinstance(detector, CenterNetDetector)
-    found = run(detector.detect("video"))
+    found = run(detector.detect("video")).all()
     assert [(d.label, d.score) for d in found] == [("person", 0.7), ("motorcycle", 0.4)]
     assert found[0].box == pytest.approx((10 / 512, 20 / 512, 266 / 512, 276 / 512))
     assert bridge.prepared == ([512, 512], 0, 255, "float32")
@@ -46,7 +46,7 @@ def test_ssd_runs_sync_or_async_as_its_manifest_says_and_frees_everything(execut
     bridge = FakeBridge(outputs={"scores": SSD_ROWS, "boxes": []}, files=ssd_files(execution))
     detector = run(Detector.load(bridge, "models/coco-ssd"))
     assert isinstance(detector, SsdDetector)
-    found = run(detector.detect("video"))
+    found = run(detector.detect("video")).all()
     assert [(d.label, d.box) for d in found] == [("car", (0.2, 0.1, 0.6, 0.5))]
     assert bridge.prepared == ([300, 300], 0, 255, "int32")
     expected_call = "executeAsync" if execution == "async" else "execute"

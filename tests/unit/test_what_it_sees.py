@@ -11,7 +11,7 @@ from clock import Clock
 from detect_fakes import FakeBridge, FakeModel
 
 from classifier.steady_label import HOLD_S
-from models.detections import Detection, Settings
+from models.detections import Candidates, Detection, Settings
 from models.embedder import Embedder
 from models.model_files import Manifest
 from teach.object_finder import ObjectFinder, embed_region
@@ -313,7 +313,7 @@ class OneBox:
         self.box = box
 
     async def detect(self, source):
-        return [Detection("cat", 0.9, self.box)]
+        return Candidates.of([Detection("cat", 0.9, self.box)])
 
 
 def test_with_teach_objects_the_list_shows_the_objects_top_3_from_the_run_that_embeds_it():
