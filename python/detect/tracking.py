@@ -45,18 +45,23 @@ class Track:
     seen_at: float = 0.0  # when it was last seen (seconds)
     missed: int = 0  # frames since last seen
     recent: deque = field(default_factory=deque)  # (when, title) of its last VOTE_S, VOTE_FRAMES or more
+    votes: Counter = field(default_factory=Counter)  # title -> times in `recent`
     label: str = ""  # the most frequent recent title; of those tied, the one seen last
 
     def saw(self, title: str, now: float) -> None:
         self.seen_at, self.missed = now, 0
         self.recent.append((now, title))
+        self.votes[title] += 1
         while len(self.recent) > VOTE_FRAMES and self.recent[0][0] < now - VOTE_S:
-            self.recent.popleft()
-        # Voted here, once a frame, not at each of the frame's several reads (list, counts, speech).
-        titles = [title for _when, title in self.recent]
-        votes = Counter(titles)
-        best = max(votes.values())
-        self.label = next(label for label in reversed(titles) if votes[label] == best)
+            _when, old = self.recent.popleft()
+            self.votes[old] -= 1
+            if not self.votes[old]:
+                del self.votes[old]
+        # Voted here, once a frame, not at each of the frame's several reads (list, counts, speech);
+        # the votes are kept as titles come and go, not counted again over a second of frames.
+        best = max(self.votes.values())
+        self.label = title if self.votes[title] == best else next(
+            label for _when, label in reversed(self.recent) if self.votes[label] == best)
 
     def gone(self, now: float) -> bool:
         return self.missed > MEMORY_FRAMES and now - self.seen_at > MEMORY_S
