@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-
 from classifier import dataset as dataset_format
 from classifier.class_list import ClassList
 from classifier.dataset_store import saved_models, store_key

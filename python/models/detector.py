@@ -1,7 +1,7 @@
 """Object detectors behind one small interface: `Detector.load`, `detect(source)`, `dispose`.
 
 Each frame is one tf.tidy (frame -> input -> model -> one small packed tensor of candidate rows) and
-one await to read those rows back; `detections` turns them into labelled boxes. A model that needs
+one read of those rows; `detections.Candidates` turns the rows a threshold keeps into labelled boxes. A model that needs
 `executeAsync` (control flow, e.g. the pretrained COCO-SSD) cannot run inside a tidy, so it is
 tidied on both sides of the awaited execution instead.
 """
