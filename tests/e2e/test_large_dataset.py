@@ -7,6 +7,7 @@ and the JS heap (after a garbage collection) where it was."""
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pytest
@@ -47,10 +48,11 @@ def large_dataset(tmp_path_factory):
     return path
 
 
-def tasks_and_marks(page) -> dict:
-    """What a failure says: the long tasks and the page's marks, [start ms, duration ms] and [name, ms]."""
-    return page.evaluate("""() => ({tasks: longTasks.map((t) => [Math.round(t.start), Math.round(t.ms)]),
-      marks: performance.getEntriesByType("mark").map((m) => [m.name, Math.round(m.startTime)])})""")
+def tasks_and_marks(page) -> str:
+    """What a failure says: the long tasks and the page's marks, [start ms, duration ms] and [name, ms]
+    (text, which pytest prints whole; a dict it would cut short)."""
+    return json.dumps(page.evaluate("""() => ({tasks: longTasks.map((t) => [Math.round(t.start), Math.round(t.ms)]),
+      marks: performance.getEntriesByType("mark").map((m) => [m.name, Math.round(m.startTime)])})"""))
 
 
 def longest_task(page, since_mark: str | None = None, until_mark: str | None = None) -> float:

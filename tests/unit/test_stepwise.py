@@ -1,5 +1,5 @@
 """Long work in steps (python/classifier/stepwise.py): the step-wise JSON parse gives what json.loads gives, or
-fails where it fails; `sliced` gives the event loop a turn between slices."""
+fails where it fails; `sliced` gives the event loop a turn before and between slices."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_utf8_bytes_decode_across_chunk_boundaries(monkeypatch, text):
         stepwise.run(stepwise.utf8_text(text.encode() + b"\xff"))
 
 
-def test_sliced_gives_the_event_loop_a_turn_between_slices():
+def test_sliced_gives_the_event_loop_a_turn_before_the_first_slice_and_between_slices():
     order = []
 
     def count(n):
@@ -103,5 +103,5 @@ def test_sliced_gives_the_event_loop_a_turn_between_slices():
         return result
 
     assert run(interleaved()) == 3
-    assert order[:4] == ["step", "other", "step", "other"], order
+    assert order[:4] == ["other", "step", "other", "step"], order
     assert stepwise.run(count(2)) == 2
