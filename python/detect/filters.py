@@ -7,7 +7,7 @@ Example:
     filters = BoxFilters(bridge, on_change=app.render)
     filters.use_detector(detector)
     filters.wire()
-    select(candidates, filters.settings)
+    candidates.select(filters.settings)   # candidates: what Detector.detect returned
 """
 
 from __future__ import annotations
