@@ -8,8 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from classifier import dataset as dataset_module
 from classifier.dataset import MAX_THUMBNAIL_BYTES, ClassData, Dataset, DatasetError, dumps, image_type, loads, thumbnail_problem
 
+from classifier.stepwise import run
 from fake_bridge import floats
 
 JPEG = b"\xff\xd8\xff\xe0" + b"jpeg body"
@@ -181,6 +183,21 @@ def test_damaged_base64_is_refused(embeddings):
     doc = sample_doc()
     doc["classes"][0]["embeddings"] = embeddings
     refused(doc, "examples of class 'A' are damaged")
+
+
+@given(st.binary(max_size=40), st.sampled_from([4, 8, 12]), st.integers(0, 60), st.sampled_from(["", "=", "A", "*"]))
+def test_examples_decoded_in_steps_read_as_base64_does_at_once(data, step, at, change):
+    """A class's examples are decoded BASE64_STEP characters a step: any string, valid or not, reads
+    as one b64decode(validate=True) of it would (padding in the middle of a step's cut too)."""
+    text = base64.b64encode(data).decode()
+    text = text[:at] + change + text[at:]
+    try:
+        expected = base64.b64decode(text, validate=True)
+    except ValueError:
+        expected = None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dataset_module, "BASE64_STEP", step)
+        assert run(dataset_module._decode_base64_steps(text)) == expected
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
