@@ -50,8 +50,7 @@ async def sliced(steps: Steps, slice_s: float = SLICE_S):
 
     The first turn is for what ran before in the same task: restoring a 40 MB dataset joins the
     slices read from IndexedDB (28 ms), and with the first slice of parsing that was a 70-110 ms
-    task, the longest of the restore (tests/e2e/test_large_dataset.py allows 200 ms, and saw
-    220-267 ms on a busy machine)."""
+    task on a busy machine (tests/e2e/test_large_dataset.py allows 200 ms)."""
     await asyncio.sleep(0)
     started = time.perf_counter()
     while True:
