@@ -105,3 +105,18 @@ def test_sliced_gives_the_event_loop_a_turn_before_the_first_slice_and_between_s
     assert run(interleaved()) == 3
     assert order[:4] == ["other", "step", "other", "step"], order
     assert stepwise.run(count(2)) == 2
+
+
+@pytest.mark.parametrize("text", ['{"a": "abcdefghij", "b": ["klm", "n"]}', '{"a": "abc\\"def\\\\ghi"}', '{"a": "ab\\u00e9cd"}',
+                                  '{"a": "abcdef', '{"a": "abc\ndef"}', '{"a": ""}', '["éèabcdefghi", "x"]', '{"a": "abc" "d"}'])
+def test_long_strings_scanned_in_steps_read_as_json_loads_reads_them(monkeypatch, text):
+    """A string scanned a few characters a step (a class's examples: one long string) gives what
+    json.loads gives, and fails where it fails (an escape, a control character, no closing quote)."""
+    monkeypatch.setattr(stepwise, "STRING_STEP", 2)
+    try:
+        expected = json.loads(text)
+    except ValueError as error:
+        with pytest.raises(type(error)):
+            stepwise.run(stepwise.json_document(text))
+    else:
+        assert stepwise.run(stepwise.json_document(text)) == expected
