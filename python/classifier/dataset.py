@@ -41,7 +41,6 @@ MAX_SETTINGS = 64
 MAX_SETTING_NAME = 40
 MAX_SETTING_MAGNITUDE = 1e9      # settings are small numbers (k, a strictness); ints stay exact as floats
 EXAMPLES_PER_STEP = 256          # examples checked or encoded per step of read/write (a few ms)
-BASE64_STEP = 1 << 20            # characters of a class's examples decoded per step (a multiple of 4)
 ENCODED_PER_STEP = 3 << 18       # bytes of embeddings base64-encoded per step of write (a multiple of 3)
 
 # The first bytes of each image type a thumbnail may be, by MIME type.
@@ -210,7 +209,7 @@ def _parse_class(doc, size: int, index: int, version: int) -> ClassData:
         raise DatasetError(f"Class {index + 1} in the dataset has no name.")
     name = doc["name"].strip()
     count = doc.get("count")
-    raw = yield from _decode_base64_steps(doc.get("embeddings", ""))
+    raw = yield from _base64_steps(doc.get("embeddings", ""))
     if raw is None:
         raise DatasetError(f"The examples of class {name!r} are damaged.")
     vector = size * FLOAT_BYTES
@@ -236,22 +235,14 @@ def _decode_base64(value) -> bytes | None:
         return None
 
 
-def _decode_base64_steps(value):
-    """`_decode_base64` of a long string, BASE64_STEP characters a step: a class's examples (8.5 MB of
-    text for 1,250 MobileNet examples) took 41 ms in one go in CPython, a long task in Pyodide."""
+def _base64_steps(value):
+    """`_decode_base64` of a class's examples, in steps (stepwise.base64_bytes)."""
     if not isinstance(value, str):
         return None
-    body = len(value.rstrip("="))  # the last step takes the padding with what it pads, as one b64decode does
-    parts = []
-    for start in range(0, max(body, 1), BASE64_STEP):
-        last = start + BASE64_STEP >= body
-        chunk = value[start:] if last else value[start:start + BASE64_STEP]
-        part = _decode_base64(chunk) if last or "=" not in chunk else None  # padding only at the end
-        if part is None:
-            return None
-        parts.append(part)
-        yield
-    return b"".join(parts)
+    try:
+        return (yield from stepwise.base64_bytes(value))
+    except ValueError:  # binascii.Error, or characters outside ASCII
+        return None
 
 
 def _all_finite(raw) -> bool:

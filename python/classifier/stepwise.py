@@ -22,6 +22,8 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import codecs
 import json
 import re
@@ -33,6 +35,7 @@ SLICE_S = 0.015         # a slice of work between two turns of the browser (a lo
 TEXT_CHUNK = 1 << 21    # bytes of UTF-8 decoded per step
 WALK_DEPTH = 4          # JSON containers nested less deep than this are walked member by member
 STRING_STEP = 1 << 20   # characters of a long string scanned per step (a class's examples)
+BASE64_STEP = 1 << 20   # base64 characters decoded per step (a multiple of 4)
 
 Steps = Generator[None, None, object]
 
@@ -62,6 +65,21 @@ async def sliced(steps: Steps, slice_s: float = SLICE_S):
         if time.perf_counter() - started >= slice_s:
             await asyncio.sleep(0)  # Pyodide's event loop schedules this as a new browser task
             started = time.perf_counter()
+
+
+def base64_bytes(text: str) -> Steps:
+    """What base64.b64decode(text, validate=True) returns, BASE64_STEP characters a step (a class's
+    examples: 8.5 MB of text, 41 ms at once in CPython); raises ValueError where it does."""
+    body = len(text.rstrip("="))  # the last step takes the padding with what it pads
+    parts = []
+    for start in range(0, max(body, 1), BASE64_STEP):
+        last = start + BASE64_STEP >= body
+        chunk = text[start:] if last else text[start:start + BASE64_STEP]
+        if not last and "=" in chunk:
+            raise binascii.Error("padding before the end")
+        parts.append(base64.b64decode(chunk, validate=True))
+        yield
+    return b"".join(parts)
 
 
 def utf8_text(data: bytes | str) -> Steps:

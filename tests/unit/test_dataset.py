@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from classifier import dataset as dataset_module
+from classifier import stepwise
 from classifier.dataset import MAX_THUMBNAIL_BYTES, ClassData, Dataset, DatasetError, dumps, image_type, loads, thumbnail_problem
 
-from classifier.stepwise import run
 from fake_bridge import floats
 
 JPEG = b"\xff\xd8\xff\xe0" + b"jpeg body"
@@ -196,8 +196,8 @@ def test_examples_decoded_in_steps_read_as_base64_does_at_once(data, step, at, c
     except ValueError:
         expected = None
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(dataset_module, "BASE64_STEP", step)
-        assert run(dataset_module._decode_base64_steps(text)) == expected
+        patch.setattr(stepwise, "BASE64_STEP", step)
+        assert stepwise.run(dataset_module._base64_steps(text)) == expected
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
